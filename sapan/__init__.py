@@ -1,0 +1,3 @@
+"""Sapan (สะพาน): an open-government-data platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Accounts: users, organization memberships and roles, API tokens, permission checks."""

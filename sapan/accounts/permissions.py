@@ -1,0 +1,59 @@
+"""Every permission check, in one place. Private data answers 404 to outsiders (never 403),
+so its existence does not leak."""
+
+from __future__ import annotations
+
+from sapan.accounts.service import Actor
+from sapan.errors import NotAuthorized, NotFound
+
+EDITING = ("admin", "editor")
+
+
+def can_read_dataset(actor: Actor, owner_org: str | None, private: bool, state: str) -> bool:
+    if actor.sysadmin:
+        return True
+    if state == "deleted":
+        return False
+    if not private and state == "active":
+        return True
+    return owner_org is not None and owner_org in actor.roles
+
+
+def ensure_read_dataset(actor: Actor, owner_org: str | None, private: bool, state: str) -> None:
+    if not can_read_dataset(actor, owner_org, private, state):
+        raise NotFound("Dataset not found")
+
+
+def can_edit_in(actor: Actor, owner_org: str | None) -> bool:
+    if actor.sysadmin:
+        return True
+    return owner_org is not None and actor.roles.get(owner_org) in EDITING
+
+
+def ensure_edit_in(actor: Actor, owner_org: str | None, what: str = "edit datasets") -> None:
+    if actor.is_anonymous:
+        raise NotAuthorized(f"You must be logged in (send an API token) to {what}")
+    if not can_edit_in(actor, owner_org):
+        raise NotAuthorized(f"User {actor.name} not authorized to {what} in this organization")
+
+
+def ensure_org_admin(actor: Actor, org_id: str) -> None:
+    if actor.is_anonymous:
+        raise NotAuthorized("You must be logged in (send an API token)")
+    if not (actor.sysadmin or actor.roles.get(org_id) == "admin"):
+        raise NotAuthorized(f"User {actor.name} not authorized to manage this organization")
+
+
+def ensure_sysadmin(actor: Actor, what: str) -> None:
+    if not actor.sysadmin:
+        raise NotAuthorized(f"Only sysadmins may {what}")
+
+
+def ensure_logged_in(actor: Actor, what: str) -> None:
+    if actor.is_anonymous:
+        raise NotAuthorized(f"You must be logged in (send an API token) to {what}")
+
+
+def visible_orgs(actor: Actor) -> set[str]:
+    """Organizations whose private datasets this actor may see."""
+    return set(actor.roles)

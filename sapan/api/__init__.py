@@ -1,0 +1,1 @@
+"""HTTP adapters: the CKAN Action API v3 and file downloads. Thin: parse, call a domain, answer."""

@@ -1,0 +1,349 @@
+"""The CKAN Action API v3 as a table: action name -> adapter that maps CKAN's dict to a domain call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import sapan
+from sapan.accounts import permissions
+from sapan.accounts import service as accounts
+from sapan.api.params import bool_param, int_param, list_param, require, str_param
+from sapan.catalog import activity, datasets, groups, resources
+from sapan.catalog.context import CatalogConfig
+from sapan.catalog.dictize import license_dict
+from sapan.catalog.models import DatasetTag, License
+from sapan.config import Settings
+from sapan.errors import ValidationError
+from sapan.search.service import FACETS, SearchQuery, search_datasets
+
+
+@dataclass
+class Call:
+    session: Session
+    cfg: CatalogConfig
+    settings: Settings
+    actor: accounts.Actor
+    data: dict[str, Any]
+    upload: resources.Upload | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    func: Callable[[Call], Any]
+    write: bool
+    summary: str
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str, write: bool = False) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+    def register(func: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        ACTIONS[name] = Action(func, write, (func.__doc__ or name).strip())
+        return func
+
+    return register
+
+
+# -- site ---------------------------------------------------------------------------------------
+
+
+@action("site_read")
+def site_read(call: Call) -> Any:
+    """Whether the site can be read: always true."""
+    return True
+
+
+@action("status_show")
+def status_show(call: Call) -> Any:
+    """Version and settings of this site."""
+    return {
+        "site_title": call.settings.site_title,
+        "site_url": call.settings.site_url,
+        "site_description": "Sapan open-government-data portal",
+        "ckan_version": "2.10.0",
+        "sapan_version": sapan.__version__,
+        "locale_default": "th",
+        "extensions": ["scheming_datasets"],
+        "dataset_profile": call.cfg.profile.name,
+    }
+
+
+@action("license_list")
+def license_list(call: Call) -> Any:
+    """Licences a dataset may have."""
+    return [license_dict(lic) for lic in call.session.scalars(select(License).order_by(License.title))]
+
+
+@action("tag_list")
+def tag_list(call: Call) -> Any:
+    """Names of tags used by public datasets (optionally containing `query`)."""
+    from sapan.catalog.models import Dataset
+
+    query = (
+        select(DatasetTag.name)
+        .join(Dataset, Dataset.id == DatasetTag.dataset_id)
+        .where(Dataset.state == "active", Dataset.private.is_(False))
+        .distinct()
+        .order_by(DatasetTag.name)
+    )
+    text = str_param(call.data, "query")
+    if text:
+        query = query.where(DatasetTag.name.contains(text))
+    return list(call.session.scalars(query))
+
+
+# -- datasets -----------------------------------------------------------------------------------
+
+
+@action("package_list")
+def package_list(call: Call) -> Any:
+    """Names of all public datasets (limit, offset)."""
+    return datasets.list_names(
+        call.session, int_param(call.data, "limit", None, 0), int_param(call.data, "offset", 0, 0) or 0
+    )
+
+
+@action("current_package_list_with_resources")
+def current_package_list_with_resources(call: Call) -> Any:
+    """Recently changed datasets with their resources (limit, offset)."""
+    limit = int_param(call.data, "limit", 10, 0, 1000) or 0
+    return datasets.list_recent(call.session, call.cfg, call.actor, limit, int_param(call.data, "offset", 0) or 0)
+
+
+@action("package_show")
+def package_show(call: Call) -> Any:
+    """A dataset by id or name."""
+    return datasets.show_dataset(call.session, call.cfg, call.actor, call.data.get("id") or call.data.get("name"))
+
+
+@action("package_create", write=True)
+def package_create(call: Call) -> Any:
+    """Create a dataset. A Thai title without a name gets a romanized name."""
+    return datasets.create_dataset(call.session, call.cfg, call.actor, call.data)
+
+
+@action("package_update", write=True)
+def package_update(call: Call) -> Any:
+    """Replace a dataset (fields not given are cleared; resources not listed are deleted)."""
+    return datasets.update_dataset(call.session, call.cfg, call.actor, call.data)
+
+
+@action("package_patch", write=True)
+def package_patch(call: Call) -> Any:
+    """Change only the given fields of a dataset."""
+    return datasets.patch_dataset(call.session, call.cfg, call.actor, call.data)
+
+
+@action("package_delete", write=True)
+def package_delete(call: Call) -> Any:
+    """Delete a dataset (its state becomes `deleted`)."""
+    datasets.delete_dataset(call.session, call.cfg, call.actor, call.data.get("id") or call.data.get("name"))
+    return None
+
+
+@action("package_search")
+def package_search(call: Call) -> Any:
+    """Search datasets: q, fq, sort, rows, start, facet.field, facet.limit, include_private."""
+    d = call.data
+    query = SearchQuery(
+        q=str_param(d, "q"),
+        fq=str_param(d, "fq"),
+        rows=int_param(d, "rows", 10, 0, 1000) or 0,
+        start=int_param(d, "start", 0, 0) or 0,
+        sort=str_param(d, "sort") or "score desc, metadata_modified desc",
+        facet_fields=list_param(d, "facet.field", list(FACETS)),
+        facet_limit=int_param(d, "facet.limit", 50, -1) or 50,
+        include_private=bool_param(d, "include_private"),
+        include_drafts=bool_param(d, "include_drafts"),
+    )
+    return search_datasets(call.session, call.cfg.site_url, call.actor, query)
+
+
+@action("package_activity_list")
+def package_activity_list(call: Call) -> Any:
+    """Changes to a dataset, newest first (id, offset, limit)."""
+    ds = datasets.readable_dataset(call.session, call.actor, call.data.get("id"))
+    limit = int_param(call.data, "limit", 31, 1, 100) or 31
+    return activity.activities_of(call.session, ds.id, int_param(call.data, "offset", 0) or 0, limit)
+
+
+# -- resources ----------------------------------------------------------------------------------
+
+
+@action("resource_show")
+def resource_show(call: Call) -> Any:
+    """A resource by id."""
+    return resources.show_resource(call.session, call.cfg, call.actor, call.data.get("id"))
+
+
+@action("resource_create", write=True)
+def resource_create(call: Call) -> Any:
+    """Add a resource to a dataset: a `url`, or a file in the multipart field `upload`."""
+    return resources.create_resource(call.session, call.cfg, call.actor, call.data, call.upload)
+
+
+@action("resource_update", write=True)
+def resource_update(call: Call) -> Any:
+    """Replace a resource's fields (and optionally its file)."""
+    return resources.update_resource(call.session, call.cfg, call.actor, call.data, call.upload)
+
+
+@action("resource_patch", write=True)
+def resource_patch(call: Call) -> Any:
+    """Change only the given fields of a resource."""
+    return resources.update_resource(call.session, call.cfg, call.actor, call.data, call.upload, patch=True)
+
+
+@action("resource_delete", write=True)
+def resource_delete(call: Call) -> Any:
+    """Delete a resource."""
+    resources.delete_resource(call.session, call.cfg, call.actor, call.data.get("id"))
+    return None
+
+
+# -- organizations and groups -------------------------------------------------------------------
+
+
+def _list_groups(call: Call, organization: bool) -> Any:
+    d = call.data
+    return groups.list_groups(
+        call.session,
+        call.actor,
+        organization,
+        all_fields=bool_param(d, "all_fields"),
+        limit=int_param(d, "limit", None, 0),
+        offset=int_param(d, "offset", 0, 0) or 0,
+    )
+
+
+def _group_ref(data: dict[str, Any]) -> str:
+    ref = data.get("id") or data.get("name")
+    if not isinstance(ref, str) or not ref:
+        raise ValidationError.one("id", "Missing value")
+    return ref
+
+
+@action("organization_list")
+def organization_list(call: Call) -> Any:
+    """Organization names, or dicts with all_fields=true."""
+    return _list_groups(call, True)
+
+
+@action("organization_show")
+def organization_show(call: Call) -> Any:
+    """An organization with its members (and datasets with include_datasets=true)."""
+    out = groups.show_group(call.session, call.actor, _group_ref(call.data), True)
+    if bool_param(call.data, "include_datasets"):
+        found = search_datasets(
+            call.session,
+            call.cfg.site_url,
+            call.actor,
+            SearchQuery(fq=f'organization:"{out["name"]}"', rows=1000, facet_fields=[], include_private=True),
+        )
+        out["packages"] = found["results"]
+    return out
+
+
+@action("organization_create", write=True)
+def organization_create(call: Call) -> Any:
+    """Create an organization (sysadmins); the creator becomes its admin."""
+    return groups.create_group(call.session, call.actor, call.data, True)
+
+
+@action("organization_update", write=True)
+def organization_update(call: Call) -> Any:
+    """Update an organization (its admins)."""
+    return groups.update_group(call.session, call.actor, call.data, True)
+
+
+@action("organization_delete", write=True)
+def organization_delete(call: Call) -> Any:
+    """Delete an organization that has no datasets (sysadmins)."""
+    groups.delete_group(call.session, call.actor, _group_ref(call.data), True)
+    return None
+
+
+@action("organization_member_create", write=True)
+def organization_member_create(call: Call) -> Any:
+    """Give a user a role (admin, editor, member) in an organization: id, username, role."""
+    return groups.add_member(
+        call.session, call.actor, _group_ref(call.data), require(call.data, "username"), require(call.data, "role")
+    )
+
+
+@action("group_list")
+def group_list(call: Call) -> Any:
+    """Group (theme) names, or dicts with all_fields=true."""
+    return _list_groups(call, False)
+
+
+@action("group_show")
+def group_show(call: Call) -> Any:
+    """A group (theme)."""
+    return groups.show_group(call.session, call.actor, _group_ref(call.data), False)
+
+
+@action("group_create", write=True)
+def group_create(call: Call) -> Any:
+    """Create a group (theme); sysadmins."""
+    return groups.create_group(call.session, call.actor, call.data, False)
+
+
+# -- users and tokens ---------------------------------------------------------------------------
+
+
+@action("user_show")
+def user_show(call: Call) -> Any:
+    """A user by id or name (e-mail only for themselves and sysadmins)."""
+    user = accounts.get_user(call.session, _group_ref(call.data))
+    own = call.actor.sysadmin or call.actor.user_id == user.id
+    return accounts.user_dict(user, include_private=own)
+
+
+@action("user_create", write=True)
+def user_create(call: Call) -> Any:
+    """Create a user (sysadmins): name, email, password, fullname."""
+    permissions.ensure_sysadmin(call.actor, "create users")
+    d = call.data
+    user = accounts.create_user(
+        call.session,
+        require(d, "name"),
+        email=str_param(d, "email"),
+        password=str_param(d, "password") or None,
+        fullname=str_param(d, "fullname"),
+        sysadmin=bool_param(d, "sysadmin"),
+    )
+    return accounts.user_dict(user, include_private=True)
+
+
+@action("api_token_create", write=True)
+def api_token_create(call: Call) -> Any:
+    """Create an API token for a user (themselves, or anyone for sysadmins): user, name, expires_in
+    (days). The token is shown only in this answer."""
+    permissions.ensure_logged_in(call.actor, "create API tokens")
+    user = accounts.get_user(call.session, require(call.data, "user"))
+    if not (call.actor.sysadmin or call.actor.user_id == user.id):
+        raise accounts.NotAuthorized("You can only create API tokens for yourself")
+    _, plain = accounts.create_token(
+        call.session, user, str_param(call.data, "name"), int_param(call.data, "expires_in", None, 1)
+    )
+    return {"token": plain}
+
+
+@action("api_token_revoke", write=True)
+def api_token_revoke(call: Call) -> Any:
+    """Revoke an API token: `token`, or its id as `jti`."""
+    permissions.ensure_logged_in(call.actor, "revoke API tokens")
+    accounts.revoke_token(
+        call.session,
+        call.actor,
+        token_id=str_param(call.data, "jti") or None,
+        plain=str_param(call.data, "token") or None,
+    )
+    return None

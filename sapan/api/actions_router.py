@@ -1,0 +1,119 @@
+"""Routes for /api/3/action/{name} (and /api/action/{name}): one documented route per action."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from sapan.accounts.service import ANONYMOUS, actor_for_token
+from sapan.api.actions import ACTIONS, Action, Call
+from sapan.api.envelope import BadRequest, failure, help_url, success
+from sapan.api.limits import BodyTooLarge
+from sapan.catalog.resources import Upload
+from sapan.db import transaction
+from sapan.errors import PayloadTooLarge, SapanError
+from sapan.services import Services
+
+router = APIRouter(tags=["CKAN Action API v3"])
+
+
+def api_token(request: Request) -> str | None:
+    raw = request.headers.get("authorization") or request.headers.get("x-ckan-api-key")
+    if not raw:
+        return None
+    return raw.removeprefix("Bearer ").strip() or None
+
+
+async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], Upload | None]:
+    """The action's data dict: the query string for GET, a JSON body or a (multipart) form for POST."""
+    if request.method == "GET":
+        data: dict[str, Any] = {}
+        for key, value in request.query_params.multi_items():
+            data[key] = [*data[key], value] if isinstance(data.get(key), list) else (
+                [data[key], value] if key in data else value
+            )
+        return data, None
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes + 1024 * 1024:
+        raise PayloadTooLarge(max_bytes)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form(max_part_size=10 * 1024 * 1024)
+        data, upload = {}, None
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if key == "upload" and value.filename:
+                    upload = Upload(value.filename, value.file, value.content_type)
+            else:
+                data[key] = value
+        return data, upload
+    body = await request.body()
+    if not body.strip():
+        return {}, None
+    try:
+        parsed = json.loads(body)
+    except ValueError as exc:
+        raise BadRequest(f"JSON Error: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise BadRequest("JSON Error: the request body must be a JSON object")
+    return parsed, None
+
+
+def run_action(services: Services, action: Action, token: str | None, call_data: dict[str, Any],
+               upload: Upload | None) -> Any:
+    with transaction(services.sessions) as session:
+        actor = actor_for_token(session, token) if token else ANONYMOUS
+        call = Call(session, services.catalog, services.settings, actor, call_data, upload)
+        return action.func(call)
+
+
+async def handle(request: Request, name: str, action: Action | None) -> Response:
+    services: Services = request.app.state.services
+    help_text = help_url(services.settings.site_url, name)
+    try:
+        if action is None:
+            raise BadRequest(f"Bad request - Action name not known: {name}")
+        if action.write and request.method == "GET":
+            raise BadRequest(f"Bad request - {name} changes data and must be sent as POST")
+        try:
+            data, upload = await read_input(request, services.settings.max_upload_bytes)
+        except BodyTooLarge as exc:
+            raise PayloadTooLarge(services.settings.max_upload_bytes) from exc
+        result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload)
+        return success(help_text, result)
+    except SapanError as exc:
+        return failure(help_text, exc)
+
+
+def _endpoint(name: str, action: Action) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return await handle(request, name, action)
+
+    endpoint.__name__ = name
+    endpoint.__doc__ = action.summary
+    return endpoint
+
+
+for _name, _action in ACTIONS.items():
+    _methods = ["POST"] if _action.write else ["GET", "POST"]
+    for _method in _methods:
+        router.add_api_route(
+            f"/api/3/action/{_name}",
+            _endpoint(_name, _action),
+            methods=[_method],
+            summary=_action.summary,
+            operation_id=f"{_name}_{_method.lower()}",
+        )
+    router.add_api_route(
+        f"/api/action/{_name}", _endpoint(_name, _action), methods=_methods, include_in_schema=False
+    )
+
+
+@router.api_route("/api/3/action/{name}", methods=["GET", "POST"], include_in_schema=False)
+@router.api_route("/api/action/{name}", methods=["GET", "POST"], include_in_schema=False)
+async def unknown_or_wrong_method(request: Request, name: str) -> Response:
+    return await handle(request, name, ACTIONS.get(name))

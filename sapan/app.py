@@ -1,0 +1,51 @@
+"""The ASGI application: composes the routers; builds nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import sapan
+from sapan.api import actions_router, downloads
+from sapan.api.limits import BodyLimit
+from sapan.config import Settings
+from sapan.services import Services, build_services
+from sapan.web import pages
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The app for these settings. Pass `services` to share one set of connections (tests)."""
+    settings = settings or (services.settings if services else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or build_services(settings)
+        yield
+        if owned:
+            app.state.services.close()
+
+    app = FastAPI(
+        title=settings.site_title,
+        version=sapan.__version__,
+        description="CKAN-compatible Action API v3 of Sapan. Every action answers "
+        '`{"help", "success", "result"}`; errors answer `{"success": false, "error": {"__type": ...}}`.',
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    app.include_router(actions_router.router)
+    app.include_router(downloads.router)
+    app.include_router(pages.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory sapan.app:app_from_env` (used by `sapan serve --workers N`)."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""The catalogue: organizations, groups, datasets, resources, tags, licences, activity."""

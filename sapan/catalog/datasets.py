@@ -1,0 +1,281 @@
+"""Datasets: create, show, update, patch, delete, list. Every write is one transaction (the caller's)
+and records an activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sapan.accounts import permissions
+from sapan.accounts.service import Actor
+from sapan.catalog import activity
+from sapan.catalog.context import CatalogConfig
+from sapan.catalog.dictize import dataset_dict
+from sapan.catalog.models import Dataset, DatasetTag, Group, License, Resource
+from sapan.catalog.profiles import CORE_DATASET_FIELDS, EMAIL
+from sapan.catalog.resources import apply_resource_list
+from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
+from sapan.db import utcnow
+from sapan.errors import NotFound, ValidationError
+from sapan.thai.slug import slugify
+
+NAME_TAKEN = "That URL is already in use."
+
+
+@dataclass
+class _Parsed:
+    core: DatasetIn
+    name: str
+    owner_org: str | None
+    profile: dict[str, Any]
+    tags: list[str]
+    groups: list[Group]
+    extras: dict[str, str]
+
+
+def get_dataset(session: Session, ref: str) -> Dataset:
+    ds = session.scalar(select(Dataset).where(or_(Dataset.id == ref, Dataset.name == ref)))
+    if ds is None:
+        raise NotFound("Dataset not found")
+    return ds
+
+
+def readable_dataset(session: Session, actor: Actor, ref: Any) -> Dataset:
+    """The dataset if this actor may see it; NotFound otherwise (private stays invisible)."""
+    if not isinstance(ref, str) or not ref:
+        raise ValidationError.one("id", "Missing value")
+    ds = get_dataset(session, ref)
+    permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state)
+    return ds
+
+
+def show_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> dict[str, Any]:
+    return dataset_dict(readable_dataset(session, actor, ref), cfg.site_url)
+
+
+def create_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """package_create. Raises ValidationError naming each bad field, NotAuthorized."""
+    permissions.ensure_logged_in(actor, "create datasets")
+    parsed = _parse(session, cfg, data, existing=None)
+    permissions.ensure_edit_in(actor, parsed.owner_org, "create datasets")
+    ds = Dataset(creator_user_id=actor.user_id)
+    _apply(session, cfg, ds, parsed, data)
+    session.add(ds)
+    _flush_unique(session)
+    out = dataset_dict(ds, cfg.site_url)
+    activity.record(session, actor.user_id, ds.id, "new package", "package", out)
+    return out
+
+
+def update_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """package_update: replaces the dataset with `data` (missing fields are cleared, as in CKAN)."""
+    ref = data.get("id") or data.get("name")
+    ds = readable_dataset(session, actor, ref)
+    permissions.ensure_edit_in(actor, ds.owner_org, "update this dataset")
+    before = dataset_dict(ds, cfg.site_url)
+    parsed = _parse(session, cfg, {"name": ds.name, **data}, existing=ds)
+    if parsed.owner_org != ds.owner_org:
+        permissions.ensure_edit_in(actor, parsed.owner_org, "move datasets")
+    _apply(session, cfg, ds, parsed, data)
+    _flush_unique(session)
+    session.refresh(ds)
+    out = dataset_dict(ds, cfg.site_url)
+    activity.record(session, actor.user_id, ds.id, "changed package", "package", out, before)
+    return out
+
+
+def patch_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """package_patch: only the given fields change."""
+    current = show_dataset(session, cfg, actor, data.get("id") or data.get("name"))
+    return update_dataset(session, cfg, actor, {**current, **data, "id": current["id"]})
+
+
+def delete_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> None:
+    ds = readable_dataset(session, actor, ref)
+    permissions.ensure_edit_in(actor, ds.owner_org, "delete this dataset")
+    ds.state = "deleted"
+    ds.metadata_modified = utcnow()
+    session.flush()
+    activity.record(session, actor.user_id, ds.id, "deleted package", "package", dataset_dict(ds, cfg.site_url))
+
+
+def list_names(session: Session, limit: int | None = None, offset: int = 0) -> list[str]:
+    """package_list: names of public, active datasets."""
+    query = (
+        select(Dataset.name)
+        .where(Dataset.state == "active", Dataset.private.is_(False))
+        .order_by(Dataset.name)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def list_recent(
+    session: Session, cfg: CatalogConfig, actor: Actor, limit: int, offset: int = 0
+) -> list[dict[str, Any]]:
+    """current_package_list_with_resources: newest changes first, only what the actor may see."""
+    query = select(Dataset).where(Dataset.state == "active")
+    if not actor.sysadmin:
+        query = query.where(or_(Dataset.private.is_(False), Dataset.owner_org.in_(list(actor.roles))))
+    query = query.order_by(Dataset.metadata_modified.desc()).offset(offset).limit(limit)
+    return [dataset_dict(ds, cfg.site_url) for ds in session.scalars(query)]
+
+
+def _flush_unique(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:  # two writers raced for the same name
+        raise ValidationError.one("name", NAME_TAKEN) from exc
+
+
+def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing: Dataset | None) -> _Parsed:
+    """Check every field, collecting all errors so the client can fix them in one go."""
+    if not isinstance(data, dict):
+        raise ValidationError.one("__all__", "Expected a JSON object")
+    profile = cfg.profile
+    profile_names = {f.name for f in profile.extra_dataset_fields}
+    errors: dict[str, list[str]] = {}
+    core_input = {k: v for k, v in data.items() if k in CORE_DATASET_FIELDS and k != "id"}
+    for key in data:
+        if key not in CORE_DATASET_FIELDS and key not in profile_names and key not in DATASET_OUTPUT_KEYS:
+            errors[key] = ["The field is not in the dataset schema"]
+    core = DatasetIn()
+    try:
+        core = DatasetIn.model_validate(core_input)
+    except PydanticError as exc:
+        errors.update(pydantic_errors(exc))
+    profile_values, profile_errors = profile.validate_dataset(data)
+    errors.update(profile_errors)
+
+    name = _name(session, core, existing, errors)
+    owner_org = _owner_org(session, core.owner_org, errors)
+    tags = _tags(core, errors)
+    groups = _groups(session, core, errors)
+    extras = _extras(core, profile_names, errors)
+    if core.license_id and not session.get(License, core.license_id):
+        errors["license_id"] = [f"License {core.license_id} does not exist"]
+    for field in ("author_email", "maintainer_email"):
+        value = getattr(core, field)
+        if value and not EMAIL.match(value):
+            errors.setdefault(field, []).append(f"Email {value} is not a valid format")
+    for f in profile.dataset_fields:  # the profile may make core fields required (GDC does)
+        value = tags if f.name in ("tag_string", "tags") else getattr(core, f.name, "ok")
+        if f.required and f.name not in ("name", "owner_org") and not value:
+            errors.setdefault("tags" if f.name == "tag_string" else f.name, []).append("Missing value")
+    if errors:
+        raise ValidationError(errors)
+    return _Parsed(core, name, owner_org, profile_values, tags, groups, extras)
+
+
+def _name(session: Session, core: DatasetIn, existing: Dataset | None, errors: dict[str, list[str]]) -> str:
+    if "name" in errors:
+        return ""
+    if core.name:
+        clash = session.scalar(select(Dataset.id).where(Dataset.name == core.name))
+        if clash and (existing is None or clash != existing.id):
+            errors["name"] = [NAME_TAKEN]
+        return core.name
+    slug = slugify(core.title or "")
+    if not slug:
+        errors["name"] = ["Missing value"]
+        return ""
+    # A title-made slug never fails for being taken: number it instead.
+    taken = set(session.scalars(select(Dataset.name).where(Dataset.name.like(f"{slug[:96]}%"))))
+    candidate, n = slug, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug[: 100 - len(str(n)) - 1]}-{n}"
+    return candidate
+
+
+def _owner_org(session: Session, ref: str | None, errors: dict[str, list[str]]) -> str | None:
+    if not ref:
+        return None
+    org_id = session.scalar(
+        select(Group.id).where(
+            or_(Group.id == ref, Group.name == ref), Group.is_organization.is_(True), Group.state == "active"
+        )
+    )
+    if org_id is None:
+        errors["owner_org"] = ["Organization does not exist"]
+    return org_id
+
+
+def _tags(core: DatasetIn, errors: dict[str, list[str]]) -> list[str]:
+    names = [t.name for t in core.tags or []]
+    if core.tag_string:
+        for raw in core.tag_string.split(","):
+            if raw.strip():
+                try:
+                    names.append(check_tag(raw))
+                except ValueError as exc:
+                    errors.setdefault("tag_string", []).append(str(exc))
+    return list(dict.fromkeys(names))
+
+
+def _groups(session: Session, core: DatasetIn, errors: dict[str, list[str]]) -> list[Group]:
+    found: list[Group] = []
+    for ref in core.groups or []:
+        key = ref.id or ref.name
+        group = key and session.scalar(
+            select(Group).where(
+                or_(Group.id == key, Group.name == key), Group.is_organization.is_(False), Group.state == "active"
+            )
+        )
+        if not group:
+            errors.setdefault("groups", []).append(f"Group {key} does not exist")
+        elif group not in found:
+            found.append(group)
+    return found
+
+
+def _extras(core: DatasetIn, profile_names: set[str], errors: dict[str, list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for extra in core.extras or []:
+        if extra.state == "deleted":
+            continue
+        if extra.key in CORE_DATASET_FIELDS or extra.key in profile_names:
+            errors.setdefault("extras", []).append(f"There is a schema field with the same name: {extra.key}")
+        elif not extra.key.strip():
+            errors.setdefault("extras", []).append("An extra needs a key")
+        else:
+            out[extra.key] = extra.value if isinstance(extra.value, str) else str(extra.value)
+    return out
+
+
+def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, data: dict[str, Any]) -> None:
+    core = parsed.core
+    ds.name = parsed.name
+    ds.title = core.title or parsed.name
+    for field in ("notes", "author", "author_email", "maintainer", "maintainer_email", "url", "version"):
+        setattr(ds, field, getattr(core, field) or "")
+    ds.license_id = core.license_id or None
+    ds.type = core.type or "dataset"
+    ds.private = core.private
+    ds.state = core.state or "active"
+    ds.owner_org = parsed.owner_org
+    ds.organization = session.get(Group, parsed.owner_org) if parsed.owner_org else None
+    ds.profile = parsed.profile
+    ds.extras = parsed.extras
+    ds.tags = [DatasetTag(name=t) for t in parsed.tags]
+    ds.groups = parsed.groups
+    ds.metadata_modified = utcnow()
+    if core.resources is not None:
+        apply_resource_list(session, cfg, ds, core.resources)
+
+
+def count_visible(session: Session, actor: Actor) -> int:
+    query = select(func.count()).select_from(Dataset).where(Dataset.state == "active")
+    if not actor.sysadmin:
+        query = query.where(or_(Dataset.private.is_(False), Dataset.owner_org.in_(list(actor.roles))))
+    return int(session.scalar(query) or 0)
+
+
+__all__ = ["Resource", "get_dataset", "show_dataset", "create_dataset", "update_dataset", "patch_dataset"]

@@ -1,0 +1,216 @@
+"""Resources of a dataset: links or uploaded files kept in storage/."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+from typing import IO, Any
+
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sapan.accounts import permissions
+from sapan.accounts.service import Actor
+from sapan.catalog import activity
+from sapan.catalog.context import CatalogConfig
+from sapan.catalog.dictize import dataset_dict, resource_dict
+from sapan.catalog.models import Dataset, Resource
+from sapan.catalog.profiles import CORE_RESOURCE_FIELDS
+from sapan.catalog.schemas import RESOURCE_OUTPUT_KEYS, ResourceIn, pydantic_errors
+from sapan.db import new_id, utcnow
+from sapan.errors import NotFound, ValidationError
+
+
+@dataclass
+class Upload:
+    """A file sent with resource_create/update (multipart field `upload`)."""
+
+    filename: str
+    stream: IO[bytes]
+    content_type: str | None = None
+
+
+def safe_filename(name: str) -> str:
+    """Keep only the base name: 'a/../../etc/passwd' -> 'passwd'; Windows paths too."""
+    base = posixpath.basename(name.replace("\\", "/")).strip().lstrip(".")
+    base = "".join(ch for ch in base if ch.isprintable())
+    return base[:200] or "upload"
+
+
+def _parse(cfg: CatalogConfig, data: dict[str, Any], prefix: str = "") -> tuple[ResourceIn, dict[str, Any]]:
+    """Validate one resource dict; unknown scalar keys are kept as extras, as CKAN does."""
+    profile = cfg.profile
+    profile_names = {f.name for f in profile.extra_resource_fields}
+    core_keys = set(ResourceIn.model_fields)
+    errors: dict[str, list[str]] = {}
+    extras: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in core_keys or key in RESOURCE_OUTPUT_KEYS or key in profile_names:
+            continue
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            extras[key] = value
+        else:
+            errors[prefix + key] = ["Must be a string, number or boolean"]
+    parsed = ResourceIn()
+    try:
+        parsed = ResourceIn.model_validate({k: v for k, v in data.items() if k in core_keys})
+    except PydanticError as exc:
+        errors.update(pydantic_errors(exc, prefix))
+    values, profile_errors = profile.validate_resource(data)
+    errors.update({prefix + k: v for k, v in profile_errors.items()})
+    for f in profile.resource_fields:
+        if f.required and f.name in CORE_RESOURCE_FIELDS and f.name != "url" and not getattr(parsed, f.name, 1):
+            errors.setdefault(prefix + f.name, []).append("Missing value")
+    if errors:
+        raise ValidationError(errors)
+    return parsed, {**extras, **values}
+
+
+def _fill(res: Resource, parsed: ResourceIn, extras: dict[str, Any]) -> None:
+    res.name = parsed.name or ""
+    res.description = parsed.description or ""
+    if res.url_type != "upload":
+        res.url = parsed.url or ""
+        res.mimetype = parsed.mimetype
+    res.format = (parsed.format or "").strip() or _format_of(res.url)
+    res.extras = extras
+    res.metadata_modified = utcnow()
+
+
+def _format_of(filename: str) -> str:
+    ext = posixpath.splitext(filename.split("?")[0])[1].lstrip(".")
+    return ext.upper() if 0 < len(ext) <= 8 else ""
+
+
+def _store(cfg: CatalogConfig, res: Resource, upload: Upload) -> None:
+    filename = safe_filename(upload.filename)
+    key = f"resources/{res.id}/{new_id()}/{filename}"
+    size, digest = cfg.storage.write(key, upload.stream, cfg.max_upload_bytes)
+    res.url, res.url_type, res.storage_key = filename, "upload", key
+    res.size, res.hash = size, f"sha256:{digest}"
+    res.mimetype = upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
+    res.mimetype = res.mimetype or mimetypes.guess_type(filename)[0]
+    res.last_modified = utcnow()
+
+
+def apply_resource_list(session: Session, cfg: CatalogConfig, ds: Dataset, items: list[dict[str, Any]]) -> None:
+    """Make the dataset's resources exactly `items` (package_update semantics): listed ids are kept,
+    others are deleted, new ones are added in order."""
+    existing = {r.id: r for r in ds.resources if r.state == "active"}
+    keep: list[Resource] = []
+    errors: dict[str, list[str]] = {}
+    for i, item in enumerate(items):
+        try:
+            parsed, extras = _parse(cfg, item, prefix=f"resources.{i}.")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        res = existing.pop(parsed.id, None) if parsed.id else None
+        if res is None:
+            res = Resource(id=parsed.id if parsed.id and not session.get(Resource, parsed.id) else new_id())
+            res.created = utcnow()
+        elif res.url_type == "upload" and parsed.url and not parsed.url.endswith("/" + res.url):
+            res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""  # now a link
+        _fill(res, parsed, extras)
+        res.position = i
+        keep.append(res)
+    if errors:
+        raise ValidationError(errors)
+    for gone in existing.values():
+        gone.state = "deleted"
+    ds.resources = keep + list(existing.values())
+
+
+def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Dataset]:
+    if not isinstance(ref, str) or not ref:
+        raise ValidationError.one("id", "Missing value")
+    res = session.get(Resource, ref)
+    if res is None or res.state != "active":
+        raise NotFound("Resource not found")
+    ds = res.dataset
+    try:
+        permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state)
+    except NotFound as exc:
+        raise NotFound("Resource not found") from exc
+    return res, ds
+
+
+def show_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> dict[str, Any]:
+    res, _ = get_resource(session, actor, ref)
+    return resource_dict(res, cfg.site_url)
+
+
+def create_resource(
+    session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any], upload: Upload | None = None
+) -> dict[str, Any]:
+    """resource_create: a link (`url`) or an uploaded file. The file is stored before the row is
+    written; if anything fails the caller's rollback leaves the catalogue as it was."""
+    from sapan.catalog.datasets import readable_dataset
+
+    ds = readable_dataset(session, actor, data.get("package_id"))
+    permissions.ensure_edit_in(actor, ds.owner_org, "add resources to this dataset")
+    before = dataset_dict(ds, cfg.site_url)
+    parsed, extras = _parse(cfg, data)
+    if upload is None and not parsed.url:
+        raise ValidationError.one("url", "Missing value: give a url or upload a file")
+    res = Resource(id=new_id(), package_id=ds.id, created=utcnow())
+    res.position = len([r for r in ds.resources if r.state == "active"])
+    if upload is not None:
+        _store(cfg, res, upload)
+    _fill(res, parsed, extras)
+    ds.resources.append(res)
+    _touch(session, cfg, actor, ds, before)
+    return resource_dict(res, cfg.site_url)
+
+
+def update_resource(
+    session: Session,
+    cfg: CatalogConfig,
+    actor: Actor,
+    data: dict[str, Any],
+    upload: Upload | None = None,
+    patch: bool = False,
+) -> dict[str, Any]:
+    res, ds = get_resource(session, actor, data.get("id"))
+    permissions.ensure_edit_in(actor, ds.owner_org, "update this resource")
+    before = dataset_dict(ds, cfg.site_url)
+    if patch:
+        data = {**resource_dict(res, cfg.site_url), **data}
+    parsed, extras = _parse(cfg, data)
+    if upload is not None:
+        _store(cfg, res, upload)
+    elif res.url_type == "upload" and parsed.url and not parsed.url.endswith("/" + res.url):
+        res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""
+    _fill(res, parsed, extras)
+    _touch(session, cfg, actor, ds, before)
+    return resource_dict(res, cfg.site_url)
+
+
+def delete_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> None:
+    res, ds = get_resource(session, actor, ref)
+    permissions.ensure_edit_in(actor, ds.owner_org, "delete this resource")
+    before = dataset_dict(ds, cfg.site_url)
+    res.state = "deleted"
+    _touch(session, cfg, actor, ds, before)
+
+
+def _touch(session: Session, cfg: CatalogConfig, actor: Actor, ds: Dataset, before: dict[str, Any]) -> None:
+    ds.metadata_modified = utcnow()
+    session.flush()
+    activity.record(
+        session, actor.user_id, ds.id, "changed package", "package", dataset_dict(ds, cfg.site_url), before
+    )
+
+
+def download_target(session: Session, actor: Actor, dataset_ref: str, resource_id: str) -> Resource:
+    """The uploaded resource behind a download URL, if the actor may read it."""
+    res, ds = get_resource(session, actor, resource_id)
+    if dataset_ref not in (ds.id, ds.name) or res.url_type != "upload" or not res.storage_key:
+        raise NotFound("Resource not found")
+    return res
+
+
+def find_resources(session: Session, dataset_id: str) -> list[Resource]:
+    return list(session.scalars(select(Resource).where(Resource.package_id == dataset_id)))

@@ -1,0 +1,53 @@
+"""Settings, read once from SAPAN_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Sapan reads. The README's configuration table is generated from these fields."""
+
+    model_config = SettingsConfigDict(env_prefix="SAPAN_", env_file=".env", extra="ignore")
+
+    home: Path = Field(
+        Path("./sapan-data"),
+        description="Folder for the embedded database, uploaded files and Parquet tables.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the metadata database. Default: a SQLite file `sapan.db` in "
+        "SAPAN_HOME. Production: `postgresql+psycopg://user:pass@host/db`.",
+    )
+    storage_url: str | None = Field(
+        None,
+        description="Where files are kept (an fsspec URL). Default: the folder `files` in SAPAN_HOME.",
+    )
+    max_upload_mb: int = Field(100, description="Largest accepted upload, in MiB; larger ones get 413.")
+    site_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the portal.")
+    site_title: str = Field("Sapan สะพาน", description="Name of the portal shown in pages and site_read.")
+    dataset_profile: str = Field(
+        "thai_gdc",
+        description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "
+        "the path of a ckanext-scheming JSON file.",
+    )
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'sapan.db').resolve()}"
+
+    @cached_property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return str((self.home / "files").resolve())
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024

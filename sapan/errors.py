@@ -1,0 +1,37 @@
+"""Domain errors. Domains raise these; api/ maps them to CKAN's error envelope, web/ to pages."""
+
+from __future__ import annotations
+
+
+class SapanError(Exception):
+    """Base of every error a user may see."""
+
+
+class NotFound(SapanError):
+    def __init__(self, what: str = "Not found") -> None:
+        super().__init__(what)
+        self.message = what
+
+
+class NotAuthorized(SapanError):
+    def __init__(self, message: str = "Not authorized") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(SapanError):
+    """Field -> messages, the shape CKAN puts in `error`."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+    @classmethod
+    def one(cls, field: str, message: str) -> ValidationError:
+        return cls({field: [message]})
+
+
+class PayloadTooLarge(SapanError):
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"Upload is larger than the limit of {limit_bytes // (1024 * 1024)} MiB")
+        self.limit_bytes = limit_bytes

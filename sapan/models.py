@@ -1,0 +1,6 @@
+"""Imports every domain's tables so Base.metadata knows them all (for Alembic and tests)."""
+
+from sapan.accounts import models as accounts_models
+from sapan.catalog import models as catalog_models
+
+__all__ = ["accounts_models", "catalog_models"]

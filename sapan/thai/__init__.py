@@ -1,0 +1,1 @@
+"""Thai text: segmentation, romanized slugs (more to come: digits, Buddhist-era dates, encodings)."""
