@@ -207,3 +207,14 @@ def user_dict(user: User, include_private: bool = False) -> dict[str, object]:
 
 def token_expired(token: ApiToken, now: datetime | None = None) -> bool:
     return token.expires_at is not None and token.expires_at < (now or utcnow())
+
+
+SITE_USER = "sapan-site"
+
+
+def site_actor(session: Session) -> Actor:
+    """The site's own sysadmin account, used by the CLI and jobs (like CKAN's site user)."""
+    user = session.scalar(select(User).where(User.name == SITE_USER))
+    if user is None:
+        user = create_user(session, SITE_USER, sysadmin=True, fullname="Sapan")
+    return actor_for(session, user)

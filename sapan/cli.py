@@ -1,0 +1,136 @@
+"""The `sapan` command. Each command is a few lines over a documented domain function."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from sapan.config import Settings
+from sapan.errors import SapanError
+
+app = typer.Typer(help="Sapan (สะพาน): an open-government-data portal.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+err = Console(stderr=True)
+
+
+def _fail(exc: SapanError) -> None:
+    err.print(f"[red]Error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def init() -> None:
+    """Create SAPAN_HOME, the database (migrated to the newest schema) and the file store."""
+    from sapan.services import build_services
+
+    settings = Settings()
+    services = build_services(settings)
+    services.close()
+    err.print(f"Sapan is ready in {settings.home.resolve()} ({settings.resolved_database_url.split('://')[0]})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database schema (to the newest revision by default)."""
+    from sapan.db import upgrade
+
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    err.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes (stateless; share the database).")] = 1,
+) -> None:
+    """Serve the portal and API. An empty database is migrated first."""
+    import uvicorn
+
+    from sapan.db import upgrade
+
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    err.print(f"Sapan on http://{host}:{port}  (API docs at /api/docs)")
+    uvicorn.run(
+        "sapan.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+        log_level=os.environ.get("SAPAN_LOG_LEVEL", "warning"), access_log=False,
+    )
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    sysadmin: Annotated[bool, typer.Option("--sysadmin", help="Make the user a sysadmin.")] = False,
+    email: Annotated[str, typer.Option(help="E-mail address.")] = "",
+    password: Annotated[str | None, typer.Option(help="Password (prompted for when omitted on a terminal).")] = None,
+) -> None:
+    """Add a user. Without --password, asks for one only when stdin is a terminal."""
+    from sapan.accounts.service import create_user
+    from sapan.db import transaction
+    from sapan.services import build_services
+
+    if password is None and sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            create_user(session, name, email=email, password=password, sysadmin=sysadmin)
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    err.print(f"User {name} added{' (sysadmin)' if sysadmin else ''}.")
+
+
+@token_app.command("create")
+def token_create(
+    user: str,
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
+    expires_in: Annotated[int | None, typer.Option(help="Days until the token expires.")] = None,
+) -> None:
+    """Create an API token for USER and print only the token (so scripts can capture it)."""
+    from sapan.accounts.service import create_token, get_user
+    from sapan.db import transaction
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            _, plain = create_token(session, get_user(session, user), name, expires_in)
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    typer.echo(plain)
+
+
+@app.command()
+def demo() -> None:
+    """Load the bilingual demo catalogue (Thai and Singapore datasets, a few real CSV files)."""
+    from sapan.demo.loader import load_demo
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with Progress(console=err) as progress:
+            task = progress.add_task("Loading demo datasets", total=None)
+            added = load_demo(services, lambda done, total: progress.update(task, completed=done, total=total))
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    err.print("Added " + ", ".join(f"{n} {kind}" for kind, n in added.items()))
