@@ -104,19 +104,19 @@ class Api:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
-    def call(self, action: str, token: str | None = None, status: int = 200, **data: Any) -> dict[str, Any]:
-        headers = {"Authorization": token} if token else {}
+    def call(self, action: str, auth: str | None = None, status: int = 200, **data: Any) -> dict[str, Any]:
+        headers = {"Authorization": auth} if auth else {}
         response = self.client.post(f"/api/3/action/{action}", json=data, headers=headers)
         assert response.status_code == status, response.text
         body: dict[str, Any] = response.json()
         assert body["success"] is (status == 200)
         return body
 
-    def ok(self, action: str, token: str | None = None, **data: Any) -> Any:
-        return self.call(action, token, 200, **data)["result"]
+    def ok(self, action: str, auth: str | None = None, **data: Any) -> Any:
+        return self.call(action, auth, 200, **data)["result"]
 
-    def error(self, action: str, token: str | None = None, status: int = 409, **data: Any) -> dict[str, Any]:
-        error: dict[str, Any] = self.call(action, token, status, **data)["error"]
+    def error(self, action: str, auth: str | None = None, status: int = 409, **data: Any) -> dict[str, Any]:
+        error: dict[str, Any] = self.call(action, auth, status, **data)["error"]
         return error
 
 

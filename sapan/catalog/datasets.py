@@ -166,8 +166,10 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
         if value and not EMAIL.match(value):
             errors.setdefault(field, []).append(f"Email {value} is not a valid format")
     for f in profile.dataset_fields:  # the profile may make core fields required (GDC does)
-        value = tags if f.name in ("tag_string", "tags") else getattr(core, f.name, "ok")
-        if f.required and f.name not in ("name", "owner_org") and not value:
+        if f.name not in CORE_DATASET_FIELDS or f.name in ("name", "owner_org") or f.name in errors:
+            continue
+        value = (tags or data.get("tags") or data.get("tag_string")) if f.name == "tag_string" else data.get(f.name)
+        if f.required and (value is None or value == "" or value == []):
             errors.setdefault("tags" if f.name == "tag_string" else f.name, []).append("Missing value")
     if errors:
         raise ValidationError(errors)
