@@ -36,7 +36,9 @@ def init() -> None:
     settings = Settings()
     services = build_services(settings)
     services.close()
-    err.print(f"Sapan is ready in {settings.home.resolve()} ({settings.resolved_database_url.split('://')[0]})")
+    err.print(
+        f"Sapan is ready in {settings.home.resolve()} ({settings.resolved_database_url.split('://')[0]})"
+    )
 
 
 @db_app.command("upgrade")
@@ -66,8 +68,13 @@ def serve(
     upgrade(settings.resolved_database_url)
     err.print(f"Sapan on http://{host}:{port}  (API docs at /api/docs)")
     uvicorn.run(
-        "sapan.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-        log_level=os.environ.get("SAPAN_LOG_LEVEL", "warning"), access_log=False,
+        "sapan.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=os.environ.get("SAPAN_LOG_LEVEL", "warning"),
+        access_log=False,
     )
 
 
@@ -76,7 +83,9 @@ def user_add(
     name: str,
     sysadmin: Annotated[bool, typer.Option("--sysadmin", help="Make the user a sysadmin.")] = False,
     email: Annotated[str, typer.Option(help="E-mail address.")] = "",
-    password: Annotated[str | None, typer.Option(help="Password (prompted for when omitted on a terminal).")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (prompted for when omitted on a terminal).")
+    ] = None,
 ) -> None:
     """Add a user. Without --password, asks for one only when stdin is a terminal."""
     from sapan.accounts.service import create_user
@@ -128,7 +137,9 @@ def demo() -> None:
     try:
         with Progress(console=err) as progress:
             task = progress.add_task("Loading demo datasets", total=None)
-            added = load_demo(services, lambda done, total: progress.update(task, completed=done, total=total))
+            added = load_demo(
+                services, lambda done, total: progress.update(task, completed=done, total=total)
+            )
     except SapanError as exc:
         _fail(exc)
     finally:

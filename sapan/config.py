@@ -51,3 +51,12 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+
+def settings_table() -> str:
+    """The README's configuration table, made from the fields above (a test keeps them in sync)."""
+    rows = ["| variable | default | what it sets |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = "(see description)" if info.default is None else f"`{info.default}`"
+        rows.append(f"| `SAPAN_{name.upper()}` | {default} | {info.description} |")
+    return "\n".join(rows)

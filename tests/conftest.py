@@ -25,7 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 KEEP = {"license", "alembic_version"}
 
 
-def _postgres_schema_url() -> Iterator[str]:
+def postgres_schema_url() -> Iterator[str]:
+    """A URL on a fresh PostgreSQL schema, dropped afterwards (use with `yield from`)."""
     schema = f"sapan_test_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(PG_SERVER)
@@ -48,7 +49,7 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'sapan.db'}"
     else:
-        yield from _postgres_schema_url()
+        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +89,9 @@ def client(services: Services) -> Iterator[TestClient]:
 def make_user(services: Services, name: str, sysadmin: bool = False) -> tuple[str, str]:
     """Create a user with a token; returns (user id, token)."""
     with transaction(services.sessions) as session:
-        user = create_user(session, name, email=f"{name}@example.go.th", password="correct horse", sysadmin=sysadmin)
+        user = create_user(
+            session, name, email=f"{name}@example.go.th", password="correct horse", sysadmin=sysadmin
+        )
         _, token = create_token(session, user, "test")
         return user.id, token
 

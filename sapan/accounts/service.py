@@ -141,7 +141,9 @@ def actor_for_token(session: Session, plain: str) -> Actor:
     return actor_for(session, user)
 
 
-def revoke_token(session: Session, actor: Actor, token_id: str | None = None, plain: str | None = None) -> None:
+def revoke_token(
+    session: Session, actor: Actor, token_id: str | None = None, plain: str | None = None
+) -> None:
     """Revoke a token by its id or by the token itself. Users revoke their own; sysadmins any."""
     query = select(ApiToken)
     if token_id:

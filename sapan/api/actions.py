@@ -113,13 +113,17 @@ def package_list(call: Call) -> Any:
 def current_package_list_with_resources(call: Call) -> Any:
     """Recently changed datasets with their resources (limit, offset)."""
     limit = int_param(call.data, "limit", 10, 0, 1000) or 0
-    return datasets.list_recent(call.session, call.cfg, call.actor, limit, int_param(call.data, "offset", 0) or 0)
+    return datasets.list_recent(
+        call.session, call.cfg, call.actor, limit, int_param(call.data, "offset", 0) or 0
+    )
 
 
 @action("package_show")
 def package_show(call: Call) -> Any:
     """A dataset by id or name."""
-    return datasets.show_dataset(call.session, call.cfg, call.actor, call.data.get("id") or call.data.get("name"))
+    return datasets.show_dataset(
+        call.session, call.cfg, call.actor, call.data.get("id") or call.data.get("name")
+    )
 
 
 @action("package_create", write=True)
@@ -273,7 +277,11 @@ def organization_delete(call: Call) -> Any:
 def organization_member_create(call: Call) -> Any:
     """Give a user a role (admin, editor, member) in an organization: id, username, role."""
     return groups.add_member(
-        call.session, call.actor, _group_ref(call.data), require(call.data, "username"), require(call.data, "role")
+        call.session,
+        call.actor,
+        _group_ref(call.data),
+        require(call.data, "username"),
+        require(call.data, "role"),
     )
 
 

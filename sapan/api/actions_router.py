@@ -31,12 +31,8 @@ def api_token(request: Request) -> str | None:
 async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], Upload | None]:
     """The action's data dict: the query string for GET, a JSON body or a (multipart) form for POST."""
     if request.method == "GET":
-        data: dict[str, Any] = {}
-        for key, value in request.query_params.multi_items():
-            data[key] = [*data[key], value] if isinstance(data.get(key), list) else (
-                [data[key], value] if key in data else value
-            )
-        return data, None
+        params = request.query_params
+        return {k: (v if len(v := params.getlist(k)) > 1 else v[0]) for k in params}, None
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > max_bytes + 1024 * 1024:
         raise PayloadTooLarge(max_bytes)
@@ -44,12 +40,12 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         form = await request.form(max_part_size=10 * 1024 * 1024)
         data, upload = {}, None
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if key == "upload" and value.filename:
-                    upload = Upload(value.filename, value.file, value.content_type)
+        for key, item in form.multi_items():
+            if isinstance(item, UploadFile):
+                if key == "upload" and item.filename:
+                    upload = Upload(item.filename, item.file, item.content_type)
             else:
-                data[key] = value
+                data[key] = item
         return data, upload
     body = await request.body()
     if not body.strip():
@@ -63,8 +59,9 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
     return parsed, None
 
 
-def run_action(services: Services, action: Action, token: str | None, call_data: dict[str, Any],
-               upload: Upload | None) -> Any:
+def run_action(
+    services: Services, action: Action, token: str | None, call_data: dict[str, Any], upload: Upload | None
+) -> Any:
     with transaction(services.sessions) as session:
         actor = actor_for_token(session, token) if token else ANONYMOUS
         call = Call(session, services.catalog, services.settings, actor, call_data, upload)

@@ -21,7 +21,9 @@ router = APIRouter(tags=["Downloads"])
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _lookup(services: Services, token: str | None, dataset: str, resource_id: str) -> tuple[str, str, str, str]:
+def _lookup(
+    services: Services, token: str | None, dataset: str, resource_id: str
+) -> tuple[str, str, str, str]:
     with transaction(services.sessions) as session:
         actor = actor_for_token(session, token) if token else ANONYMOUS
         res = download_target(session, actor, dataset, resource_id)
@@ -62,9 +64,7 @@ async def download(request: Request, dataset: str, resource_id: str, filename: s
             else:  # "bytes=-500": the last 500 bytes
                 start, end = max(size - int(last), 0), size - 1
             if start > end or start >= size:
-                return Response(
-                    status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"}
-                )
+                return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1 if size else 0)

@@ -8,7 +8,9 @@ from typing import Any
 from sapan.errors import ValidationError
 
 
-def int_param(data: dict[str, Any], key: str, default: int | None, lo: int = 0, hi: int | None = None) -> int | None:
+def int_param(
+    data: dict[str, Any], key: str, default: int | None, lo: int = 0, hi: int | None = None
+) -> int | None:
     value = data.get(key)
     if value is None or value == "":
         return default
@@ -19,7 +21,9 @@ def int_param(data: dict[str, Any], key: str, default: int | None, lo: int = 0, 
     except (TypeError, ValueError) as exc:
         raise ValidationError.one(key, "Invalid integer") from exc
     if number < lo or (hi is not None and number > hi):
-        raise ValidationError.one(key, f"Must be between {lo} and {hi}" if hi is not None else f"Must be >= {lo}")
+        raise ValidationError.one(
+            key, f"Must be between {lo} and {hi}" if hi is not None else f"Must be >= {lo}"
+        )
     return number
 
 

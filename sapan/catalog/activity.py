@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sapan.catalog.models import Activity
 from sapan.catalog.dictize import iso
+from sapan.catalog.models import Activity
 
 IGNORED = frozenset({"metadata_modified", "num_resources", "num_tags"})
 

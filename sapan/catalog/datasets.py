@@ -58,7 +58,9 @@ def show_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -
     return dataset_dict(readable_dataset(session, actor, ref), cfg.site_url)
 
 
-def create_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+def create_dataset(
+    session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]
+) -> dict[str, Any]:
     """package_create. Raises ValidationError naming each bad field, NotAuthorized."""
     permissions.ensure_logged_in(actor, "create datasets")
     parsed = _parse(session, cfg, data, existing=None)
@@ -72,7 +74,9 @@ def create_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dic
     return out
 
 
-def update_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+def update_dataset(
+    session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]
+) -> dict[str, Any]:
     """package_update: replaces the dataset with `data` (missing fields are cleared, as in CKAN)."""
     ref = data.get("id") or data.get("name")
     ds = readable_dataset(session, actor, ref)
@@ -101,7 +105,9 @@ def delete_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any)
     ds.state = "deleted"
     ds.metadata_modified = utcnow()
     session.flush()
-    activity.record(session, actor.user_id, ds.id, "deleted package", "package", dataset_dict(ds, cfg.site_url))
+    activity.record(
+        session, actor.user_id, ds.id, "deleted package", "package", dataset_dict(ds, cfg.site_url)
+    )
 
 
 def list_names(session: Session, limit: int | None = None, offset: int = 0) -> list[str]:
@@ -168,7 +174,11 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
     for f in profile.dataset_fields:  # the profile may make core fields required (GDC does)
         if f.name not in CORE_DATASET_FIELDS or f.name in ("name", "owner_org") or f.name in errors:
             continue
-        value = (tags or data.get("tags") or data.get("tag_string")) if f.name == "tag_string" else data.get(f.name)
+        value = (
+            (tags or data.get("tags") or data.get("tag_string"))
+            if f.name == "tag_string"
+            else data.get(f.name)
+        )
         if f.required and (value is None or value == "" or value == []):
             errors.setdefault("tags" if f.name == "tag_string" else f.name, []).append("Missing value")
     if errors:
@@ -228,7 +238,9 @@ def _groups(session: Session, core: DatasetIn, errors: dict[str, list[str]]) -> 
         key = ref.id or ref.name
         group = key and session.scalar(
             select(Group).where(
-                or_(Group.id == key, Group.name == key), Group.is_organization.is_(False), Group.state == "active"
+                or_(Group.id == key, Group.name == key),
+                Group.is_organization.is_(False),
+                Group.state == "active",
             )
         )
         if not group:

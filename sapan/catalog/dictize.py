@@ -116,9 +116,7 @@ def dataset_dict(ds: Dataset, site_url: str) -> dict[str, Any]:
             {"id": t.name, "name": t.name, "display_name": t.name, "state": "active", "vocabulary_id": None}
             for t in ds.tags
         ],
-        "groups": [
-            {k: v for k, v in group_dict(g).items() if k in _GROUP_KEYS} for g in ds.groups
-        ],
+        "groups": [{k: v for k, v in group_dict(g).items() if k in _GROUP_KEYS} for g in ds.groups],
         "extras": [{"key": k, "value": v} for k, v in sorted((ds.extras or {}).items())],
         "resources": resources,
         "relationships_as_object": [],

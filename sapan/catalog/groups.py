@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -108,7 +108,9 @@ def delete_group(session: Session, actor: Actor, ref: str, organization: bool) -
     group = get_group(session, ref, organization)
     permissions.ensure_sysadmin(actor, "delete organizations and groups")
     if organization and session.scalar(
-        select(func.count()).select_from(Dataset).where(Dataset.owner_org == group.id, Dataset.state != "deleted")
+        select(func.count())
+        .select_from(Dataset)
+        .where(Dataset.owner_org == group.id, Dataset.state != "deleted")
     ):
         raise ValidationError.one("id", "Organization cannot be deleted while it still has datasets")
     group.state = "deleted"
@@ -119,7 +121,7 @@ def delete_group(session: Session, actor: Actor, ref: str, organization: bool) -
 
 def dataset_counts(session: Session, actor: Actor, organization: bool) -> dict[str, int]:
     """Datasets per organization/group that this actor can see."""
-    visible = (Dataset.state == "active") & (Dataset.private.is_(False))
+    visible: ColumnElement[bool] = (Dataset.state == "active") & (Dataset.private.is_(False))
     if actor.sysadmin:
         visible = Dataset.state == "active"
     elif actor.roles:

@@ -61,7 +61,12 @@ def _parse(cfg: CatalogConfig, data: dict[str, Any], prefix: str = "") -> tuple[
     values, profile_errors = profile.validate_resource(data)
     errors.update({prefix + k: v for k, v in profile_errors.items()})
     for f in profile.resource_fields:
-        if f.required and f.name in CORE_RESOURCE_FIELDS and f.name != "url" and not getattr(parsed, f.name, 1):
+        if (
+            f.required
+            and f.name in CORE_RESOURCE_FIELDS
+            and f.name != "url"
+            and not getattr(parsed, f.name, 1)
+        ):
             errors.setdefault(prefix + f.name, []).append("Missing value")
     if errors:
         raise ValidationError(errors)
@@ -90,12 +95,16 @@ def _store(cfg: CatalogConfig, res: Resource, upload: Upload) -> None:
     size, digest = cfg.storage.write(key, upload.stream, cfg.max_upload_bytes)
     res.url, res.url_type, res.storage_key = filename, "upload", key
     res.size, res.hash = size, f"sha256:{digest}"
-    res.mimetype = upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
+    res.mimetype = (
+        upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
+    )
     res.mimetype = res.mimetype or mimetypes.guess_type(filename)[0]
     res.last_modified = utcnow()
 
 
-def apply_resource_list(session: Session, cfg: CatalogConfig, ds: Dataset, items: list[dict[str, Any]]) -> None:
+def apply_resource_list(
+    session: Session, cfg: CatalogConfig, ds: Dataset, items: list[dict[str, Any]]
+) -> None:
     """Make the dataset's resources exactly `items` (package_update semantics): listed ids are kept,
     others are deleted, new ones are added in order."""
     existing = {r.id: r for r in ds.resources if r.state == "active"}

@@ -113,9 +113,9 @@ DATASET_OUTPUT_KEYS = frozenset(
 )  # fmt: skip
 RESOURCE_OUTPUT_KEYS = frozenset(
     {
-        "created", "last_modified", "metadata_modified", "position", "state", "size", "hash", "datastore_active",
-        "cache_url", "cache_last_updated", "mimetype_inner", "resource_type", "revision_id", "tracking_summary",
-        "upload", "datastore_contains_all_records_of_source_file", "ingest",
+        "created", "last_modified", "metadata_modified", "position", "state", "size", "hash",
+        "datastore_active", "cache_url", "cache_last_updated", "mimetype_inner", "resource_type",
+        "revision_id", "tracking_summary", "upload", "datastore_contains_all_records_of_source_file",
     }
 )  # fmt: skip
 

@@ -15,8 +15,10 @@ THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 def _romanize_run(run: str) -> str:
     from pythainlp.tokenize import word_tokenize
     from pythainlp.transliterate import romanize
+    from pythainlp.util import normalize
 
-    words = [w for w in word_tokenize(run, engine="newmm", keep_whitespace=False) if w.strip()]
+    # normalize() mends old-style typing (นํ้า with a separate nikhahit) before splitting words.
+    words = [w for w in word_tokenize(normalize(run), engine="newmm", keep_whitespace=False) if w.strip()]
     return " ".join(romanize(w, engine="royin") for w in words)
 
 

@@ -19,11 +19,16 @@ def test_private_dataset_is_invisible_to_outsiders(
     for token in (None, outsider):
         assert api.error("package_show", token, status=404, id="secret")["__type"] == "Not Found Error"
         assert api.error("resource_show", token, status=404, id=res["id"])["__type"] == "Not Found Error"
-        assert api.error("package_activity_list", token, status=404, id="secret")["__type"] == "Not Found Error"
+        assert (
+            api.error("package_activity_list", token, status=404, id="secret")["__type"] == "Not Found Error"
+        )
         assert api.ok("package_search", token, include_private=True)["count"] == 0
         assert api.ok("current_package_list_with_resources", token) == []
         # Writes are 404 too: an outsider must not learn that the name exists.
-        assert api.error("package_patch", token, status=404, id="secret", title="x")["__type"] == "Not Found Error"
+        assert (
+            api.error("package_patch", token, status=404, id="secret", title="x")["__type"]
+            == "Not Found Error"
+        )
     assert "secret" not in api.ok("package_list")
     assert api.ok("package_show", member, id="secret")["private"] is True
     assert api.ok("package_search", member, include_private=True)["count"] == 1
@@ -44,18 +49,28 @@ def test_roles_decide_who_writes(api: Api, services: Services, sysadmin: str, or
     assert error["__type"] == "Authorization Error"
     error = api.error("package_create", editor, status=403, name="e2", owner_org="other-org", **gdc_dataset())
     assert error["__type"] == "Authorization Error"
-    assert api.error("package_patch", member, status=403, id="ed1", title="x")["__type"] == "Authorization Error"
+    assert (
+        api.error("package_patch", member, status=403, id="ed1", title="x")["__type"] == "Authorization Error"
+    )
     # Only org admins manage members; only sysadmins create organizations.
-    assert api.error("organization_member_create", editor, status=403, id="nso", username="member2", role="admin")
-    assert api.error("organization_create", editor, status=403, name="mine")["__type"] == "Authorization Error"
-    assert "role" in api.error("organization_member_create", sysadmin, id="nso", username="member2", role="owner")
+    assert api.error(
+        "organization_member_create", editor, status=403, id="nso", username="member2", role="admin"
+    )
+    assert (
+        api.error("organization_create", editor, status=403, name="mine")["__type"] == "Authorization Error"
+    )
+    assert "role" in api.error(
+        "organization_member_create", sysadmin, id="nso", username="member2", role="owner"
+    )
 
 
 def test_missing_and_bad_tokens(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
     error = api.error("package_create", None, status=403, name="x1", owner_org="nso", **gdc_dataset())
     assert error["__type"] == "Authorization Error"
     assert "logged in" in error["message"]
-    error = api.error("package_create", "not-a-token", status=403, name="x1", owner_org="nso", **gdc_dataset())
+    error = api.error(
+        "package_create", "not-a-token", status=403, name="x1", owner_org="nso", **gdc_dataset()
+    )
     assert error["message"] == "Invalid API token"
 
 

@@ -45,7 +45,9 @@ def test_package_and_resource_match_ckan_shapes(api: Api, sysadmin: str, org: di
     _assert_same_shape(ours["tags"][0], ckan["tags"][0], "tag")
     for key in ("data_type", "objective", "update_frequency_unit", "geo_coverage", "data_category"):
         assert _json_type(ours[key]) == _json_type(gdc[key]) or isinstance(ours[key], list), key
-    _assert_same_shape(ours, {k: v for k, v in gdc.items() if k not in ("disaggregate", "high_value_dataset")}, "gdc")
+    _assert_same_shape(
+        ours, {k: v for k, v in gdc.items() if k not in ("disaggregate", "high_value_dataset")}, "gdc"
+    )
 
 
 def test_search_envelope_matches_ckan(client: Any) -> None:

@@ -7,10 +7,19 @@ from typing import Any
 from tests.conftest import GDC_FIELDS, Api, gdc_dataset
 
 
-def test_create_show_round_trips_gdc_fields_as_top_level_keys(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
+def test_create_show_round_trips_gdc_fields_as_top_level_keys(
+    api: Api, sysadmin: str, org: dict[str, Any]
+) -> None:
     created = api.ok("package_create", sysadmin, name="household-debt", owner_org="nso", **gdc_dataset())
     shown = api.ok("package_show", id="household-debt")
-    for key in ("data_type", "objective", "geo_coverage", "data_category", "data_classification", "data_format"):
+    for key in (
+        "data_type",
+        "objective",
+        "geo_coverage",
+        "data_category",
+        "data_classification",
+        "data_format",
+    ):
         assert shown[key] == GDC_FIELDS[key]
     assert shown["title"] == "จำนวนหนี้สินเฉลี่ยต่อครัวเรือน"
     assert shown["organization"]["name"] == "nso"
@@ -32,14 +41,20 @@ def test_thai_tags_with_marks_and_spaces_are_accepted(api: Api, sysadmin: str, o
     created = api.ok("package_create", sysadmin, name="t1", owner_org="nso", **gdc_dataset(tags=tags))
     assert {t["name"] for t in created["tags"]} == {t["name"] for t in tags}
     via_string = api.ok(
-        "package_create", sysadmin, name="t2", owner_org="nso", **gdc_dataset(tags=[], tag_string="ภาษี, รายได้")
+        "package_create",
+        sysadmin,
+        name="t2",
+        owner_org="nso",
+        **gdc_dataset(tags=[], tag_string="ภาษี, รายได้"),
     )
     assert {t["name"] for t in via_string["tags"]} == {"ภาษี", "รายได้"}
 
 
 def test_bad_tags_are_refused(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
     for bad in ("a,b", "bad\x07bell", "x" * 101, "new\nline"):
-        error = api.error("package_create", sysadmin, name="t", owner_org="nso", **gdc_dataset(tags=[{"name": bad}]))
+        error = api.error(
+            "package_create", sysadmin, name="t", owner_org="nso", **gdc_dataset(tags=[{"name": bad}])
+        )
         assert error["__type"] == "Validation Error"
         assert "tags" in error
 
@@ -86,7 +101,9 @@ def test_failed_write_leaves_catalogue_unchanged(api: Api, sysadmin: str, org: d
         sysadmin,
         id="keep",
         owner_org="nso",
-        **gdc_dataset(title="เปลี่ยนชื่อ", resources=[{"name": "ok", "url": "http://x/a.csv"}, {"name": {"x": 1}}]),
+        **gdc_dataset(
+            title="เปลี่ยนชื่อ", resources=[{"name": "ok", "url": "http://x/a.csv"}, {"name": {"x": 1}}]
+        ),
     )
     assert "resources.1.name" in error
     assert api.ok("package_show", id="keep") == before
@@ -126,7 +143,9 @@ def test_activity_records_who_changed_which_fields(api: Api, sysadmin: str, org:
 
 def test_missing_dataset_and_bad_json(api: Api, client: Any) -> None:
     assert api.error("package_show", status=404, id="nope")["__type"] == "Not Found Error"
-    response = client.post("/api/3/action/package_create", content=b"{not json", headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/3/action/package_create", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["__type"] == "Bad Request"
     response = client.get("/api/3/action/no_such_action")

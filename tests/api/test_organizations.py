@@ -30,11 +30,15 @@ def test_organization_lifecycle(api: Api, sysadmin: str) -> None:
 
 def test_groups_collect_datasets(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
     api.ok("group_create", sysadmin, name="health", title="สุขภาพ / Health")
-    api.ok("package_create", sysadmin, name="beds", owner_org="nso", **gdc_dataset(groups=[{"name": "health"}]))
+    api.ok(
+        "package_create", sysadmin, name="beds", owner_org="nso", **gdc_dataset(groups=[{"name": "health"}])
+    )
     assert api.ok("group_list") == ["health"]
     assert api.ok("group_show", id="health")["package_count"] == 1
     assert api.ok("package_show", id="beds")["groups"][0]["name"] == "health"
-    error = api.error("package_create", sysadmin, name="x2", owner_org="nso", **gdc_dataset(groups=[{"name": "nope"}]))
+    error = api.error(
+        "package_create", sysadmin, name="x2", owner_org="nso", **gdc_dataset(groups=[{"name": "nope"}])
+    )
     assert "groups" in error
     found = api.ok("package_search", fq="groups:health")
     assert found["count"] == 1
@@ -45,8 +49,14 @@ def test_licences_and_tags(api: Api, sysadmin: str, org: dict[str, Any]) -> None
     assert {"cc-by", "odc-odbl", "sg-odl", "notspecified"} <= set(licences)
     assert licences["cc-by"]["od_conformance"] == "approved"
     api.ok("package_create", sysadmin, name="t0", owner_org="nso", **gdc_dataset())
-    api.ok("package_create", sysadmin, name="hidden", owner_org="nso", private=True,
-           **gdc_dataset(tags=[{"name": "ลับเฉพาะ"}]))
+    api.ok(
+        "package_create",
+        sysadmin,
+        name="hidden",
+        owner_org="nso",
+        private=True,
+        **gdc_dataset(tags=[{"name": "ลับเฉพาะ"}]),
+    )
     assert api.ok("tag_list") == sorted(["สถิติ", "ข้อมูลสาธารณะ"])  # private tags stay private
     assert api.ok("tag_list", query="สถิ") == ["สถิติ"]
 

@@ -13,7 +13,9 @@ from tests.conftest import Api, gdc_dataset
 CSV = "จังหวัด,จำนวนเตียง ICU\nกรุงเทพมหานคร,๑๒๓\nเชียงใหม่,45\n".encode()
 
 
-def _upload(client: TestClient, token: str, package_id: str, filename: str, content: bytes, **fields: str) -> Any:
+def _upload(
+    client: TestClient, token: str, package_id: str, filename: str, content: bytes, **fields: str
+) -> Any:
     return client.post(
         "/api/3/action/resource_create",
         data={"package_id": package_id, "name": "เตียง ICU", **fields},
@@ -82,7 +84,9 @@ def test_oversized_upload_is_413_and_changes_nothing(
     assert _upload(client, sysadmin, ds["id"], "huge.csv", huge).status_code == 413
 
 
-def test_resource_update_patch_delete(client: TestClient, api: Api, sysadmin: str, org: dict[str, Any]) -> None:
+def test_resource_update_patch_delete(
+    client: TestClient, api: Api, sysadmin: str, org: dict[str, Any]
+) -> None:
     ds = api.ok("package_create", sysadmin, name="res", owner_org="nso", **gdc_dataset())
     link = api.ok("resource_create", sysadmin, package_id="res", name="ลิงก์", url="https://data.go.th/x.xlsx")
     assert link["format"] == "XLSX" and link["url_type"] is None

@@ -1,0 +1,3 @@
+from sapan.cli import app
+
+app(prog_name="sapan")

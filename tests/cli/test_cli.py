@@ -1,0 +1,64 @@
+"""The `sapan` command, with exact output where scripts depend on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sapan.accounts.service import actor_for_token
+from sapan.cli import app
+from sapan.config import Settings
+from sapan.db import transaction
+from sapan.services import build_services
+
+
+@pytest.fixture()
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAPAN_HOME", str(tmp_path))
+    monkeypatch.delenv("SAPAN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SAPAN_STORAGE_URL", raising=False)
+    return tmp_path
+
+
+def test_init_user_add_and_token_create(env: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (env / "sapan.db").exists()
+    result = runner.invoke(app, ["user", "add", "somsri", "--sysadmin", "--email", "somsri@mdes.go.th"])
+    assert result.exit_code == 0, result.output  # no terminal: no password prompt
+    result = runner.invoke(app, ["token", "create", "somsri"])
+    assert result.exit_code == 0
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"  # only the token on stdout
+    services = build_services(Settings())
+    with transaction(services.sessions) as session:
+        actor = actor_for_token(session, token)
+    services.close()
+    assert actor.name == "somsri" and actor.sysadmin
+
+
+def test_cli_errors_are_readable(env: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["user", "add", "Bad Name"])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "name" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["token", "create", "nobody"])
+    assert result.exit_code == 1 and "User not found" in result.output
+
+
+def test_db_upgrade_is_idempotent(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
+
+def test_readme_configuration_table_is_current() -> None:
+    from sapan.config import settings_table
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, (
+        "regenerate it: python -c 'from sapan.config import settings_table; print(settings_table())'"
+    )
