@@ -63,6 +63,8 @@ def serve(
 
     from sapan.db import upgrade
 
+    # Links in answers (upload URLs) must point where this server listens unless a public URL is set.
+    os.environ.setdefault("SAPAN_SITE_URL", f"http://{host}:{port}")
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
