@@ -44,12 +44,17 @@ def postgres_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
+def fresh_database_url(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of this kind: a new SQLite file or a new PostgreSQL schema."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'sapan.db'}"
     else:
         yield from postgres_schema_url()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from fresh_database_url(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -52,8 +52,3 @@ def ensure_sysadmin(actor: Actor, what: str) -> None:
 def ensure_logged_in(actor: Actor, what: str) -> None:
     if actor.is_anonymous:
         raise NotAuthorized(f"You must be logged in (send an API token) to {what}")
-
-
-def visible_orgs(actor: Actor) -> set[str]:
-    """Organizations whose private datasets this actor may see."""
-    return set(actor.roles)

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -136,8 +136,12 @@ def actor_for_token(session: Session, plain: str) -> Actor:
     if row is None:
         raise NotAuthorized("Invalid API token")
     token, user = row
-    if user.state != "active" or (token.expires_at is not None and token.expires_at < utcnow()):
+    now = utcnow()
+    if user.state != "active" or (token.expires_at is not None and token.expires_at < now):
         raise NotAuthorized("API token expired or user disabled")
+    # Recorded hourly, not per request, so reads stay free of writes.
+    if token.last_access is None or now - token.last_access > timedelta(hours=1):
+        token.last_access = now
     return actor_for(session, user)
 
 
@@ -162,7 +166,20 @@ def revoke_token(
 
 
 def list_tokens(session: Session, user_id: str) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at))
+    )
+
+
+def token_dict(token: ApiToken) -> dict[str, object]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "user_id": token.user_id,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "last_access": token.last_access.isoformat() if token.last_access else None,
+    }
 
 
 def set_membership(session: Session, user: User, group_id: str, capacity: str) -> Membership:
@@ -205,10 +222,6 @@ def user_dict(user: User, include_private: bool = False) -> dict[str, object]:
     if include_private:
         out["email"] = user.email
     return out
-
-
-def token_expired(token: ApiToken, now: datetime | None = None) -> bool:
-    return token.expires_at is not None and token.expires_at < (now or utcnow())
 
 
 SITE_USER = "sapan-site"

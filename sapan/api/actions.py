@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import sapan
@@ -15,8 +14,7 @@ from sapan.accounts import service as accounts
 from sapan.api.params import bool_param, int_param, list_param, require, str_param
 from sapan.catalog import activity, datasets, groups, resources
 from sapan.catalog.context import CatalogConfig
-from sapan.catalog.dictize import license_dict
-from sapan.catalog.models import DatasetTag, License
+from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
 from sapan.errors import ValidationError
 from sapan.search.service import FACETS, SearchQuery, search_datasets
@@ -77,25 +75,13 @@ def status_show(call: Call) -> Any:
 @action("license_list")
 def license_list(call: Call) -> Any:
     """Licences a dataset may have."""
-    return [license_dict(lic) for lic in call.session.scalars(select(License).order_by(License.title))]
+    return list_licenses(call.session)
 
 
 @action("tag_list")
 def tag_list(call: Call) -> Any:
     """Names of tags used by public datasets (optionally containing `query`)."""
-    from sapan.catalog.models import Dataset
-
-    query = (
-        select(DatasetTag.name)
-        .join(Dataset, Dataset.id == DatasetTag.dataset_id)
-        .where(Dataset.state == "active", Dataset.private.is_(False))
-        .distinct()
-        .order_by(DatasetTag.name)
-    )
-    text = str_param(call.data, "query")
-    if text:
-        query = query.where(DatasetTag.name.contains(text))
-    return list(call.session.scalars(query))
+    return datasets.list_tags(call.session, str_param(call.data, "query"))
 
 
 # -- datasets -----------------------------------------------------------------------------------
@@ -342,6 +328,16 @@ def api_token_create(call: Call) -> Any:
         call.session, user, str_param(call.data, "name"), int_param(call.data, "expires_in", None, 1)
     )
     return {"token": plain}
+
+
+@action("api_token_list")
+def api_token_list(call: Call) -> Any:
+    """A user's API tokens (never the tokens themselves): user_id (or user)."""
+    permissions.ensure_logged_in(call.actor, "list API tokens")
+    user = accounts.get_user(call.session, call.data.get("user_id") or require(call.data, "user"))
+    if not (call.actor.sysadmin or call.actor.user_id == user.id):
+        raise accounts.NotAuthorized("You can only list your own API tokens")
+    return [accounts.token_dict(t) for t in accounts.list_tokens(call.session, user.id)]
 
 
 @action("api_token_revoke", write=True)

@@ -16,7 +16,7 @@ from sapan.accounts.service import Actor
 from sapan.catalog import activity
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.dictize import dataset_dict
-from sapan.catalog.models import Dataset, DatasetTag, Group, License, Resource
+from sapan.catalog.models import Dataset, DatasetTag, Group, License
 from sapan.catalog.profiles import CORE_DATASET_FIELDS, EMAIL
 from sapan.catalog.resources import apply_resource_list
 from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
@@ -120,6 +120,20 @@ def list_names(session: Session, limit: int | None = None, offset: int = 0) -> l
     )
     if limit is not None:
         query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def list_tags(session: Session, containing: str = "") -> list[str]:
+    """tag_list: tags of public, active datasets (private datasets' tags stay private)."""
+    query = (
+        select(DatasetTag.name)
+        .join(Dataset, Dataset.id == DatasetTag.dataset_id)
+        .where(Dataset.state == "active", Dataset.private.is_(False))
+        .distinct()
+        .order_by(DatasetTag.name)
+    )
+    if containing:
+        query = query.where(DatasetTag.name.contains(containing))
     return list(session.scalars(query))
 
 
@@ -290,6 +304,3 @@ def count_visible(session: Session, actor: Actor) -> int:
     if not actor.sysadmin:
         query = query.where(or_(Dataset.private.is_(False), Dataset.owner_org.in_(list(actor.roles))))
     return int(session.scalar(query) or 0)
-
-
-__all__ = ["Resource", "get_dataset", "show_dataset", "create_dataset", "update_dataset", "patch_dataset"]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -219,7 +218,3 @@ def download_target(session: Session, actor: Actor, dataset_ref: str, resource_i
     if dataset_ref not in (ds.id, ds.name) or res.url_type != "upload" or not res.storage_key:
         raise NotFound("Resource not found")
     return res
-
-
-def find_resources(session: Session, dataset_id: str) -> list[Resource]:
-    return list(session.scalars(select(Resource).where(Resource.package_id == dataset_id)))

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
@@ -181,6 +181,3 @@ def _facet(session: Session, name: str, ids: Any, limit: int) -> dict[str, tuple
         )
     counted = Counter({(key, label or key): n for key, label, n in session.execute(query).all() if key})
     return {key: (n, label) for (key, label), n in counted.most_common(limit)}
-
-
-__all__ = ["SearchQuery", "search_datasets", "false"]

@@ -81,6 +81,11 @@ def test_token_create_use_revoke(api: Api, services: Services, client: Any) -> N
     assert len(fresh) >= 40
     assert api.ok("user_show", fresh, id="somchai")["email"] == "somchai@example.go.th"
     assert "email" not in api.ok("user_show", id="somchai")  # e-mail is private
+    listed = api.ok("api_token_list", fresh, user="somchai")
+    assert [t["name"] for t in listed] == ["test", "laptop"]
+    assert listed[1]["expires_at"] is not None and fresh not in str(listed)
+    assert listed[1]["last_access"] is not None  # it was just used
+    assert api.error("api_token_list", status=403, user="somchai")["__type"] == "Authorization Error"
     api.ok("api_token_revoke", fresh, token=fresh)
     assert api.error("user_show", fresh, status=403, id="somchai")["message"] == "Invalid API token"
     _, other = make_user(services, "other")

@@ -16,7 +16,7 @@ import ckanapi
 import httpx
 import pytest
 
-from tests.conftest import gdc_dataset, postgres_schema_url
+from tests.conftest import fresh_database_url, gdc_dataset
 
 SAPAN = [sys.executable, "-m", "sapan"]
 
@@ -38,10 +38,7 @@ def _run(env: dict[str, str], *args: str) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of the server's own: empty, so `sapan serve` must migrate it."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'e2e.db'}"
-    else:
-        yield from postgres_schema_url()
+    yield from fresh_database_url(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Run by hand, from the repository root, on a machine that has the shared data folder:
 
-    python3 sapan/demo/build_demo.py [--shared /work/shared/data]
+    python3 scripts/build_demo.py [--shared /work/shared/data]
 
 The program itself never reads the shared folder: it loads only the files this script writes
 next to it. The script documents how the demo data was made and checks it:
@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "sapan" / "demo"
 DEFAULT_SHARED = Path("/work/shared/data")
 
 LEGACY_CSV = "datagoth-legacy-catalog/data.go.th-auditing_data.csv"
