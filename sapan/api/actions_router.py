@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -13,12 +15,14 @@ from sapan.accounts.service import ANONYMOUS, actor_for_token
 from sapan.api.actions import ACTIONS, Action, Call
 from sapan.api.envelope import BadRequest, failure, help_url, success
 from sapan.api.limits import BodyTooLarge
+from sapan.api.params import find_nul
 from sapan.catalog.resources import Upload
 from sapan.db import transaction
-from sapan.errors import PayloadTooLarge, SapanError
+from sapan.errors import PayloadTooLarge, SapanError, ValidationError
 from sapan.services import Services
 
 router = APIRouter(tags=["CKAN Action API v3"])
+log = logging.getLogger("sapan.api")
 
 
 def api_token(request: Request) -> str | None:
@@ -80,10 +84,22 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
             data, upload = await read_input(request, services.settings.max_upload_bytes)
         except BodyTooLarge as exc:
             raise PayloadTooLarge(services.settings.max_upload_bytes) from exc
+        if (where := find_nul(data)) is not None:
+            raise ValidationError.one(where, "Must not contain NUL characters")
         result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload)
         return success(help_text, result)
     except SapanError as exc:
         return failure(help_text, exc)
+    except Exception:  # a bug: answer in CKAN's envelope, log the traceback, show none
+        log.exception("action %s failed", name)
+        return JSONResponse(
+            {
+                "help": help_text,
+                "success": False,
+                "error": {"__type": "Internal Error", "message": "Internal error"},
+            },
+            status_code=500,
+        )
 
 
 def _endpoint(name: str, action: Action) -> Any:

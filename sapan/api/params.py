@@ -7,6 +7,8 @@ from typing import Any
 
 from sapan.errors import ValidationError
 
+MAX_INT = 2**31 - 1
+
 
 def int_param(
     data: dict[str, Any], key: str, default: int | None, lo: int = 0, hi: int | None = None
@@ -72,3 +74,23 @@ def require(data: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.one(key, "Missing value")
     return value.strip()
+
+
+def find_nul(value: Any, path: str = "") -> str | None:
+    """The key path of the first string holding a NUL character (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return (path or "__all__") if "\x00" in value else None
+    pairs: Any
+    if isinstance(value, dict):
+        pairs = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value)
+    else:
+        return None
+    for key, item in pairs:
+        if "\x00" in str(key):
+            return path or "__all__"
+        found = find_nul(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
@@ -41,7 +41,7 @@ class _In(BaseModel):
 
 class TagIn(_In):
     name: str
-    vocabulary_id: str | None = None
+    vocabulary_id: str | None = Field(None, max_length=100)
     # Keys CKAN prints that clients echo back.
     id: str | None = None
     display_name: str | None = None
@@ -75,8 +75,8 @@ class DatasetIn(_In):
     maintainer_email: str | None = None
     license_id: str | None = None
     url: str | None = None
-    version: str | None = None
-    type: str | None = None
+    version: str | None = Field(None, max_length=100)
+    type: str | None = Field(None, max_length=100)
     private: bool = False
     state: Literal["active", "draft"] | None = None
     owner_org: str | None = None
@@ -97,10 +97,10 @@ class ResourceIn(_In):
     id: str | None = None
     name: str | None = None
     description: str | None = None
-    format: str | None = None
+    format: str | None = Field(None, max_length=100)
     url: str | None = None
-    mimetype: str | None = None
-    url_type: str | None = None
+    mimetype: str | None = Field(None, max_length=200)
+    url_type: str | None = Field(None, max_length=20)
 
 
 # Keys that package_show prints and CKAN clients send straight back: accepted and ignored.

@@ -73,6 +73,8 @@ def test_validation_errors_name_each_field(api: Api, sysadmin: str, org: dict[st
         (gdc_dataset(private="sometimes"), "private"),
         (gdc_dataset(tags="not-a-list"), "tags"),
         (gdc_dataset(maintainer_email="not-an-email"), "maintainer_email"),
+        (gdc_dataset(title="ชื่อ\x00ซ่อน"), "title"),  # PostgreSQL cannot store NUL
+        (gdc_dataset(version="1" * 101), "version"),
         ({k: v for k, v in gdc_dataset().items() if k != "data_type"}, "data_type"),
         ({k: v for k, v in gdc_dataset().items() if k != "notes"}, "notes"),
         ({"owner_org": "nso", **{k: v for k, v in gdc_dataset().items() if k != "title"}}, "name"),
