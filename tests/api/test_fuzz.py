@@ -10,10 +10,35 @@ from hypothesis import strategies as st
 
 from tests.conftest import GDC_FIELDS
 
-KEYS = (
-    "name title notes tags owner_org private resources extras groups id license_id url version rows start q fq "
-    "sort package_id format data_category objective created_date facet.field username role expires_in"
-).split()
+KEYS = [
+    "name",
+    "title",
+    "notes",
+    "tags",
+    "owner_org",
+    "private",
+    "resources",
+    "extras",
+    "groups",
+    "id",
+    "license_id",
+    "url",
+    "version",
+    "rows",
+    "start",
+    "q",
+    "fq",
+    "sort",
+    "package_id",
+    "format",
+    "data_category",
+    "objective",
+    "created_date",
+    "facet.field",
+    "username",
+    "role",
+    "expires_in",
+]
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=120) | st.sampled_from(
     ["ข้อมูลสาธารณะ", "กทม.", "", "  ", "a" * 300, "nso", "\x00", "-1", "99999999999999999999", "true"]
 )
@@ -25,11 +50,22 @@ JSON = st.recursive(
     max_leaves=12,
 )
 BODIES = st.dictionaries(st.sampled_from(KEYS), JSON, max_size=8)
-ACTIONS = (
-    "package_create package_update package_patch package_show package_search resource_create resource_patch "
-    "organization_create organization_member_create group_show tag_list package_list package_activity_list "
-    "api_token_create"
-).split()
+ACTIONS = [
+    "package_create",
+    "package_update",
+    "package_patch",
+    "package_show",
+    "package_search",
+    "resource_create",
+    "resource_patch",
+    "organization_create",
+    "organization_member_create",
+    "group_show",
+    "tag_list",
+    "package_list",
+    "package_activity_list",
+    "api_token_create",
+]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
