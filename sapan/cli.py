@@ -19,7 +19,9 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+search_app = typer.Typer(help="The dataset search index.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(search_app, name="search")
 err = Console(stderr=True)
 
 
@@ -147,3 +149,22 @@ def demo() -> None:
     finally:
         services.close()
     err.print("Added " + ", ".join(f"{n} {kind}" for kind, n in added.items()))
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the catalogue (one transaction: searches keep working meanwhile)."""
+    from sapan.db import transaction
+    from sapan.search.service import reindex
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with Progress(console=err) as progress, transaction(services.sessions) as session:
+            task = progress.add_task("Indexing datasets", total=None)
+            done = reindex(
+                session, services.catalog, lambda n, total: progress.update(task, completed=n, total=total)
+            )
+    finally:
+        services.close()
+    err.print(f"Indexed {done} datasets.")

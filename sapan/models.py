@@ -2,5 +2,6 @@
 
 from sapan.accounts import models as accounts_models
 from sapan.catalog import models as catalog_models
+from sapan.search import models as search_models
 
-__all__ = ["accounts_models", "catalog_models"]
+__all__ = ["accounts_models", "catalog_models", "search_models"]

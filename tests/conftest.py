@@ -80,6 +80,7 @@ def services(_services: Services) -> Iterator[Services]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
         else:
+            conn.execute(text("DELETE FROM search_fts"))
             for table in tables:
                 conn.execute(table.delete())
     yield _services

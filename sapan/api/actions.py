@@ -152,7 +152,7 @@ def package_search(call: Call) -> Any:
         include_private=bool_param(d, "include_private"),
         include_drafts=bool_param(d, "include_drafts"),
     )
-    return search_datasets(call.session, call.cfg.site_url, call.actor, query)
+    return search_datasets(call.session, call.cfg, call.actor, query)
 
 
 @action("package_activity_list")
@@ -232,7 +232,7 @@ def organization_show(call: Call) -> Any:
     if bool_param(call.data, "include_datasets"):
         found = search_datasets(
             call.session,
-            call.cfg.site_url,
+            call.cfg,
             call.actor,
             SearchQuery(fq=f'organization:"{out["name"]}"', rows=1000, facet_fields=[], include_private=True),
         )
@@ -249,13 +249,13 @@ def organization_create(call: Call) -> Any:
 @action("organization_update", write=True)
 def organization_update(call: Call) -> Any:
     """Update an organization (its admins)."""
-    return groups.update_group(call.session, call.actor, call.data, True)
+    return groups.update_group(call.session, call.cfg, call.actor, call.data, True)
 
 
 @action("organization_delete", write=True)
 def organization_delete(call: Call) -> Any:
     """Delete an organization that has no datasets (sysadmins)."""
-    groups.delete_group(call.session, call.actor, _group_ref(call.data), True)
+    groups.delete_group(call.session, call.cfg, call.actor, _group_ref(call.data), True)
     return None
 
 

@@ -3,6 +3,7 @@ and records an activity."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sapan.catalog.resources import apply_resource_list
 from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
 from sapan.db import utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.search import service as search
 from sapan.thai.slug import slugify
 
 NAME_TAKEN = "That URL is already in use."
@@ -71,6 +73,7 @@ def create_dataset(
     _flush_unique(session)
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "new package", "package", out)
+    search.index_dataset(session, cfg.profile, out)
     return out
 
 
@@ -90,6 +93,7 @@ def update_dataset(
     session.refresh(ds)
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "changed package", "package", out, before)
+    search.index_dataset(session, cfg.profile, out)
     return out
 
 
@@ -108,6 +112,7 @@ def delete_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any)
     activity.record(
         session, actor.user_id, ds.id, "deleted package", "package", dataset_dict(ds, cfg.site_url)
     )
+    search.remove_dataset(session, ds.id)
 
 
 def list_names(session: Session, limit: int | None = None, offset: int = 0) -> list[str]:
@@ -123,6 +128,14 @@ def list_names(session: Session, limit: int | None = None, offset: int = 0) -> l
     return list(session.scalars(query))
 
 
+def dicts_by_ids(session: Session, site_url: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Package dicts for these ids, in the same order (for search results)."""
+    if not ids:
+        return []
+    found = {ds.id: ds for ds in session.scalars(select(Dataset).where(Dataset.id.in_(ids)))}
+    return [dataset_dict(found[i], site_url) for i in ids if i in found]
+
+
 def list_tags(session: Session, containing: str = "") -> list[str]:
     """tag_list: tags of public, active datasets (private datasets' tags stay private)."""
     query = (
@@ -135,6 +148,32 @@ def list_tags(session: Session, containing: str = "") -> list[str]:
     if containing:
         query = query.where(DatasetTag.name.contains(containing))
     return list(session.scalars(query))
+
+
+def reindex_datasets(session: Session, cfg: CatalogConfig, dataset_ids: list[str]) -> None:
+    """Refresh these datasets in the search index (after a change to their organization or group)."""
+    for ds in session.scalars(select(Dataset).where(Dataset.id.in_(dataset_ids))):
+        search.index_dataset(session, cfg.profile, dataset_dict(ds, cfg.site_url))
+
+
+def all_dataset_dicts(session: Session, site_url: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every dataset that is not deleted, as package dicts, streamed in batches (for reindexing)."""
+    last = ""
+    while True:
+        rows = list(
+            session.scalars(
+                select(Dataset)
+                .where(Dataset.state != "deleted", Dataset.id > last)
+                .order_by(Dataset.id)
+                .limit(batch)
+            )
+        )
+        if not rows:
+            return
+        for ds in rows:
+            yield dataset_dict(ds, site_url)
+        last = rows[-1].id
+        session.expunge_all()
 
 
 def list_recent(
@@ -297,6 +336,12 @@ def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, d
     ds.metadata_modified = utcnow()
     if core.resources is not None:
         apply_resource_list(session, cfg, ds, core.resources)
+
+
+def count_indexable(session: Session) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Dataset).where(Dataset.state != "deleted")) or 0
+    )
 
 
 def count_visible(session: Session, actor: Actor) -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
 from sapan.accounts.service import Actor, get_user, members_of, set_membership, user_dict
 from sapan.catalog import activity
+from sapan.catalog.context import CatalogConfig
 from sapan.catalog.dictize import group_dict
 from sapan.catalog.models import Dataset, DatasetGroup, Group
 from sapan.catalog.schemas import _In, check_name, pydantic_errors
@@ -85,7 +86,9 @@ def create_group(session: Session, actor: Actor, data: dict[str, Any], organizat
     return out
 
 
-def update_group(session: Session, actor: Actor, data: dict[str, Any], organization: bool) -> dict[str, Any]:
+def update_group(
+    session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any], organization: bool
+) -> dict[str, Any]:
     ref = data.get("id") or data.get("name")
     if not isinstance(ref, str):
         raise ValidationError.one("id", "Missing value")
@@ -101,10 +104,22 @@ def update_group(session: Session, actor: Actor, data: dict[str, Any], organizat
     out = group_dict(group)
     kind = "organization" if organization else "group"
     activity.record(session, actor.user_id, group.id, f"changed {kind}", "group", out, before)
+    if (out["title"], out["name"]) != (before["title"], before["name"]):
+        _reindex_members(session, cfg, group)  # its title is part of its datasets' index entries
     return out
 
 
-def delete_group(session: Session, actor: Actor, ref: str, organization: bool) -> None:
+def _reindex_members(session: Session, cfg: CatalogConfig, group: Group) -> None:
+    from sapan.catalog.datasets import reindex_datasets
+
+    if group.is_organization:
+        ids = list(session.scalars(select(Dataset.id).where(Dataset.owner_org == group.id)))
+    else:
+        ids = list(session.scalars(select(DatasetGroup.dataset_id).where(DatasetGroup.group_id == group.id)))
+    reindex_datasets(session, cfg, ids)
+
+
+def delete_group(session: Session, cfg: CatalogConfig, actor: Actor, ref: str, organization: bool) -> None:
     group = get_group(session, ref, organization)
     permissions.ensure_sysadmin(actor, "delete organizations and groups")
     if organization and session.scalar(
@@ -115,6 +130,13 @@ def delete_group(session: Session, actor: Actor, ref: str, organization: bool) -
         raise ValidationError.one("id", "Organization cannot be deleted while it still has datasets")
     group.state = "deleted"
     session.flush()
+    if not organization:  # a deleted theme no longer holds datasets
+        from sapan.catalog.datasets import reindex_datasets
+
+        ids = list(session.scalars(select(DatasetGroup.dataset_id).where(DatasetGroup.group_id == group.id)))
+        session.execute(delete(DatasetGroup).where(DatasetGroup.group_id == group.id))
+        session.expire_all()
+        reindex_datasets(session, cfg, ids)
     kind = "organization" if organization else "group"
     activity.record(session, actor.user_id, group.id, f"deleted {kind}", "group", group_dict(group))
 

@@ -20,6 +20,7 @@ from sapan.catalog.profiles import CORE_RESOURCE_FIELDS
 from sapan.catalog.schemas import RESOURCE_OUTPUT_KEYS, ResourceIn, pydantic_errors
 from sapan.db import new_id, utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.search import service as search
 
 
 @dataclass
@@ -207,9 +208,9 @@ def delete_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any
 def _touch(session: Session, cfg: CatalogConfig, actor: Actor, ds: Dataset, before: dict[str, Any]) -> None:
     ds.metadata_modified = utcnow()
     session.flush()
-    activity.record(
-        session, actor.user_id, ds.id, "changed package", "package", dataset_dict(ds, cfg.site_url), before
-    )
+    after = dataset_dict(ds, cfg.site_url)
+    activity.record(session, actor.user_id, ds.id, "changed package", "package", after, before)
+    search.index_dataset(session, cfg.profile, after)
 
 
 def download_target(session: Session, actor: Actor, dataset_ref: str, resource_id: str) -> Resource:

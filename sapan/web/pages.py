@@ -25,7 +25,7 @@ def _home(services: Services, q: str) -> dict[str, Any]:
     with transaction(services.sessions) as session:
         found = search_datasets(
             session,
-            services.settings.site_url,
+            services.catalog,
             ANONYMOUS,
             SearchQuery(q=q, rows=30, sort="metadata_modified desc", facet_fields=["organization", "groups"]),
         )

@@ -1,0 +1,176 @@
+"""Writing the index: one dataset inside the caller's transaction, or a full rebuild in bulk.
+SQLite keeps the tokens in an FTS5 table; PostgreSQL in a tsvector column (GIN-indexed). Both get the
+same pre-analysed tokens, so both answer the same way."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from sapan.search.documents import FIELDS, Document
+from sapan.search.models import SearchDoc, SearchFacet, SearchTerm
+
+# tsvector weights: A title; B tags, organization, title parts; C notes, organization parts; D the rest.
+PG_WEIGHTS = {
+    "title": "A", "title_parts": "B", "tags": "B", "org": "B",
+    "org_parts": "C", "notes": "C", "notes_parts": "D", "resources": "D",
+}  # fmt: skip
+PG_MAX_POSITION = 16383
+INSERT_FTS = text(
+    f"INSERT INTO search_fts(rowid, {', '.join(FIELDS)}) "
+    f"VALUES (:rowid, {', '.join(':' + f for f in FIELDS)})"
+)
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(doc: Document) -> str:
+    """The document as tsvector text: every token with its position and weight, taken verbatim."""
+    positions: dict[str, list[str]] = {}
+    pos = 1
+    for name in FIELDS:
+        for token in doc.fields.get(name, []):
+            if pos > PG_MAX_POSITION:
+                break
+            positions.setdefault(token, []).append(f"{pos}{PG_WEIGHTS[name]}")
+            pos += 1
+        pos += 10  # a gap so phrases never run across two fields
+    return " ".join(f"{_quote(t)}:{','.join(p[:256])}" for t, p in positions.items())
+
+
+def _doc_row(doc: Document) -> dict[str, Any]:
+    return {
+        "dataset_id": doc.dataset_id,
+        "name": doc.name,
+        "title_sort": doc.title_sort,
+        "title_tokens": doc.title_tokens,
+        "words": " ".join(sorted(doc.terms)),
+        "private": doc.private,
+        "state": doc.state,
+        "owner_org": doc.owner_org,
+        "metadata_modified": doc.metadata_modified,
+        "metadata_created": doc.metadata_created,
+    }
+
+
+def _write_fulltext(session: Session, pairs: list[tuple[int, Document]]) -> None:
+    if not pairs:
+        return
+    if is_postgres(session):
+        session.execute(
+            text("UPDATE search_doc SET tsv = CAST(:tsv AS tsvector) WHERE id = :id"),
+            [{"id": i, "tsv": tsvector_literal(d)} for i, d in pairs],
+        )
+    else:
+        session.execute(
+            INSERT_FTS, [{"rowid": i, **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}} for i, d in pairs]
+        )
+
+
+def _count_terms(session: Session, counts: Counter[str], sign: int) -> None:
+    if not counts:
+        return
+    rows = [{"term": t, "df": sign * n} for t, n in sorted(counts.items())]  # sorted: no deadlocks
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(SearchTerm)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["term"], set_={"df": SearchTerm.df + stmt.excluded.df}),
+        rows,
+    )
+
+
+def remove_dataset(session: Session, dataset_id: str) -> None:
+    """Take a dataset out of the index (in the caller's transaction)."""
+    old = session.execute(
+        select(SearchDoc.id, SearchDoc.words).where(SearchDoc.dataset_id == dataset_id)
+    ).first()
+    if old is None:
+        return
+    if not is_postgres(session):
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": old.id})
+    session.execute(delete(SearchFacet).where(SearchFacet.doc_id == old.id))
+    session.execute(delete(SearchDoc).where(SearchDoc.id == old.id))
+    _count_terms(session, Counter(old.words.split()), -1)
+
+
+def put_document(session: Session, doc: Document) -> None:
+    """Index one dataset, replacing what the index had for it (in the caller's transaction)."""
+    remove_dataset(session, doc.dataset_id)
+    if doc.state == "deleted":
+        return
+    doc_id = session.execute(insert(SearchDoc).values(**_doc_row(doc)).returning(SearchDoc.id)).scalar_one()
+    if doc.facets:
+        session.execute(
+            insert(SearchFacet),
+            [{"doc_id": doc_id, "field": f, "value": v, "label": lb} for f, v, lb in doc.facets],
+        )
+    _write_fulltext(session, [(doc_id, doc)])
+    _count_terms(session, Counter(doc.terms), +1)
+
+
+def rebuild(
+    session: Session,
+    documents: Iterable[Document],
+    progress: Callable[[int], None] | None = None,
+    batch: int = 2000,
+) -> int:
+    """Empty the index and fill it with `documents` in bulk; returns how many were indexed."""
+    if not is_postgres(session):
+        session.execute(text("DELETE FROM search_fts"))
+    for table in (SearchFacet, SearchDoc, SearchTerm):
+        session.execute(delete(table))
+    df: Counter[str] = Counter()
+    next_id, done, chunk = 1, 0, []
+    for doc in documents:
+        if doc.state == "deleted":
+            continue
+        chunk.append((next_id, doc))
+        next_id += 1
+        if len(chunk) >= batch:
+            _bulk_insert(session, chunk, df)
+            done += len(chunk)
+            chunk = []
+            if progress:
+                progress(done)
+    _bulk_insert(session, chunk, df)
+    done += len(chunk)
+    if progress:
+        progress(done)
+    rows = [{"term": t, "df": n} for t, n in df.items()]
+    for start in range(0, len(rows), 20_000):
+        session.execute(insert(SearchTerm), rows[start : start + 20_000])
+    if is_postgres(session):  # ids were given explicitly: move the sequence past them
+        session.execute(
+            text("SELECT setval(pg_get_serial_sequence('search_doc', 'id'), :n, true)"),
+            {"n": max(next_id - 1, 1)},
+        )
+    return done
+
+
+def _bulk_insert(session: Session, chunk: list[tuple[int, Document]], df: Counter[str]) -> None:
+    if not chunk:
+        return
+    session.execute(insert(SearchDoc), [{"id": i, **_doc_row(d)} for i, d in chunk])
+    facets = [{"doc_id": i, "field": f, "value": v, "label": lb} for i, d in chunk for f, v, lb in d.facets]
+    if facets:
+        session.execute(insert(SearchFacet), facets)
+    _write_fulltext(session, chunk)
+    for _, d in chunk:
+        df.update(d.terms)
+
+
+def document_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(SearchDoc)) or 0)

@@ -1,0 +1,51 @@
+"""The search index's own tables. The full-text part is backend-specific and made by migration 0002:
+an FTS5 table `search_fts` on SQLite, a `tsv` tsvector column with a GIN index on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sapan.db import Base
+
+
+class SearchDoc(Base):
+    """One indexed dataset: what filters, sorts and phrase boosts need, without touching catalog tables."""
+
+    __tablename__ = "search_doc"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    title_sort: Mapped[str] = mapped_column(Text, default="")
+    title_tokens: Mapped[str] = mapped_column(Text, default="")  # " w1 w2 ... " for phrase boosts
+    words: Mapped[str] = mapped_column(Text, default="")  # distinct surface words, for the vocabulary
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    owner_org: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    metadata_modified: Mapped[datetime] = mapped_column(DateTime, index=True)
+    metadata_created: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SearchFacet(Base):
+    """A facet value of a dataset (organization, tags, res_format, profile choices...)."""
+
+    __tablename__ = "search_facet"
+
+    doc_id: Mapped[int] = mapped_column(ForeignKey("search_doc.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+    label: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_search_facet_field_value", "field", "value"),)
+
+
+class SearchTerm(Base):
+    """The vocabulary (surface words and how many datasets hold each), for typo tolerance."""
+
+    __tablename__ = "search_term"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,75 @@
+"""Normalising Thai text before it is split: Thai digits, old-style typing, common abbreviations
+(กทม., month names with two-digit Buddhist-era years such as เม.ย.58)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+MONTHS = {
+    "ม.ค.": "มกราคม", "ก.พ.": "กุมภาพันธ์", "มี.ค.": "มีนาคม", "เม.ย.": "เมษายน",
+    "พ.ค.": "พฤษภาคม", "มิ.ย.": "มิถุนายน", "ก.ค.": "กรกฎาคม", "ส.ค.": "สิงหาคม",
+    "ก.ย.": "กันยายน", "ต.ค.": "ตุลาคม", "พ.ย.": "พฤศจิกายน", "ธ.ค.": "ธันวาคม",
+}  # fmt: skip
+
+# Abbreviations common in Thai government data, mapped to the full form people also type.
+ABBREVIATIONS = {
+    "กทม.": "กรุงเทพมหานคร", "กทม": "กรุงเทพมหานคร", "กรุงเทพฯ": "กรุงเทพมหานคร",
+    "ธปท.": "ธนาคารแห่งประเทศไทย", "สสช.": "สำนักงานสถิติแห่งชาติ", "สธ.": "กระทรวงสาธารณสุข",
+    "ศธ.": "กระทรวงศึกษาธิการ", "มท.": "กระทรวงมหาดไทย", "กษ.": "กระทรวงเกษตรและสหกรณ์",
+    "คค.": "กระทรวงคมนาคม", "ดศ.": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม", "สพฐ.": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
+    "อบต.": "องค์การบริหารส่วนตำบล", "อบจ.": "องค์การบริหารส่วนจังหวัด", "ผวจ.": "ผู้ว่าราชการจังหวัด",
+    "รพ.": "โรงพยาบาล", "รร.": "โรงเรียน", "ม.": "มหาวิทยาลัย", "จ.": "จังหวัด", "อ.": "อำเภอ", "ต.": "ตำบล",
+    # Era markers carry no meaning for search: the year after them does.
+    "พ.ศ.": " ", "ค.ศ.": " ", "พ.ศ": " ",
+}  # fmt: skip
+
+_MONTH = re.compile(
+    "(" + "|".join(re.escape(m) for m in sorted(MONTHS, key=len, reverse=True)) + r")\s*(\d{2}|\d{4})?(?!\d)"
+)
+# An abbreviation counts only where it stands alone (not in the middle of a Thai word).
+_ABBREV = re.compile(
+    r"(?<![\u0E01-\u0E2E])("
+    + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
+    + r")(?=[^\u0E01-\u0E2E]|$)"
+)
+
+
+def _month(match: re.Match[str]) -> str:
+    month, year = MONTHS[match.group(1)], match.group(2)
+    if year and len(year) == 2:
+        year = "25" + year  # government tables write เม.ย.58 for April BE 2558
+    return f" {month} {year or ''} "
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """NFC, mended Thai typing, Arabic digits and expanded abbreviations (the same for documents
+    and queries, so either form finds the other)."""
+    from pythainlp.util import normalize as thai_normalize
+
+    text = unicodedata.normalize("NFC", text).translate(THAI_DIGITS)
+    if re.search(r"[\u0E00-\u0E7F]", text):
+        text = thai_normalize(text)
+        text = _MONTH.sub(_month, text)
+        text = _ABBREV.sub(lambda m: f" {ABBREVIATIONS[m.group(1)]} ", text)
+    return text
+
+
+_collator = None
+
+
+def sort_key(text: str) -> str:
+    """A string whose plain (binary) order is Thai dictionary order (ICU's th collation): leading
+    vowels sort under their consonant (เงิน under ง), Thai before Latin, case ignored. Hex, so every
+    database compares it the same way."""
+    global _collator
+    if _collator is None:
+        import icu
+
+        _collator = icu.Collator.createInstance(icu.Locale("th_TH"))
+        _collator.setStrength(icu.Collator.SECONDARY)
+    return bytes(_collator.getSortKey(normalize(text.strip())[:100])).hex()
