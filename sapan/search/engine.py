@@ -44,6 +44,17 @@ class _Sql:
     where: list[str]
     params: dict[str, Any]
     score: str
+    matched: str = "0"  # how many of the query's terms a row matches
+    required: int = 0
+
+
+def required_terms(n: int) -> int:
+    """How many of n query terms a dataset must match, after CKAN's default for Solr (mm =
+    "2<-1 5<80%"), loosened for two terms: one or two terms: any; up to five: all but one;
+    more: 80%. Datasets matching more terms rank higher (see COORD)."""
+    if n <= 2:
+        return 1
+    return n - 1 if n <= 5 else math.ceil(0.8 * n)
 
 
 def _typo_candidates(session: Session, word: str) -> list[str]:
@@ -65,6 +76,19 @@ def _typo_candidates(session: Session, word: str) -> list[str]:
     return [t for t, _ in sorted(near, key=lambda r: -r[1])[:3]]
 
 
+def _windows(tokens: tuple[str, ...], known: set[str]) -> list[tuple[int, int]]:
+    """Runs of fragments to try mending, widest first: the whole piece, then runs of three and two
+    tokens around an unknown one. At most eight, so a long query stays fast."""
+    out = [(0, len(tokens))]
+    for size in (3, 2):
+        out += [
+            (i, i + size)
+            for i in range(len(tokens) - size + 1)
+            if size < len(tokens) and any(t not in known for t in tokens[i : i + size])
+        ]
+    return [(i, j) for i, j in out if len("".join(tokens[i:j])) >= 4][:8]
+
+
 def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, str]) -> dict[str, int]:
     """Mend misspellings: an unknown longer word (5+ letters, 4+ for Thai) also matches its nearest
     known spellings. A misspelt Thai word usually falls apart into fragments (ประชาการ -> ประชา|การ);
@@ -76,15 +100,18 @@ def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, 
     for chunk in dict.fromkeys(t.chunk for t in terms if THAI.match(t.chunk)):
         group = [t for t in terms if t.chunk == chunk]
         tokens = group[0].chunk_tokens
-        if len(tokens) < 2 or len(chunk) < 4 or chunk in known or all(t.token in known for t in group):
+        if len(tokens) < 2 or chunk in known or all(t.token in known for t in group):
             continue
-        candidates = _typo_candidates(session, chunk)
-        if candidates:
-            at = terms.index(group[0])
-            for t in group:
-                terms.remove(t)
-            terms.insert(at, QueryTerm(candidates, tokens, chunk=chunk, chunk_tokens=tokens))
-            df.update({c: df.get(c) or 1 for c in candidates})
+        for i, j in _windows(tokens, known):
+            candidates = _typo_candidates(session, "".join(tokens[i:j]))
+            if candidates:
+                replaced = [t for t in group if t.token in tokens[i:j]]
+                at = terms.index(replaced[0]) if replaced else len(terms)
+                for t in replaced:
+                    terms.remove(t)
+                terms.insert(at, QueryTerm(candidates, tokens[i:j], chunk=chunk, chunk_tokens=tokens))
+                df.update({c: df.get(c) or 1 for c in candidates})
+                break
     for term in terms:
         if any(f in known for f in term.forms) or term.fuzzy:
             continue
@@ -99,17 +126,12 @@ def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, 
     return df
 
 
-def _fts_expression(plan: Plan) -> str:
-    groups = []
-    for term in plan.terms:
-        alternatives = [f'"{f}"' for f in [*term.forms, *term.fuzzy]]
-        if term.parts:
-            alternatives.append('"' + " ".join(term.parts) + '"')
-        groups.append("(" + " OR ".join(alternatives) + ")")
-    expression = " AND ".join(groups)
-    if plan.columns:
-        expression = "{" + " ".join(plan.columns) + "} : (" + expression + ")"
-    return expression
+def _fts_group(term: QueryTerm, columns: tuple[str, ...] | None) -> str:
+    alternatives = [f'"{f}"' for f in [*term.forms, *term.fuzzy]]
+    if term.parts:
+        alternatives.append('"' + " ".join(term.parts) + '"')
+    group = "(" + " OR ".join(alternatives) + ")"
+    return "{" + " ".join(columns) + "} : " + group if columns else group
 
 
 def _lexeme(token: str, weights: str) -> str:
@@ -126,8 +148,10 @@ def _tsquery(term: QueryTerm, weights: str) -> str:
 def _base_sql(session: Session, plan: Plan, df: dict[str, int]) -> _Sql:
     params: dict[str, Any] = {}
     where: list[str] = []
-    if not plan.terms:
+    n = len(plan.terms)
+    if not n:
         return _Sql("search_doc d", where, params, "0.0")
+    required = required_terms(n)
     boost = "1.0"
     if plan.phrase:
         params["exact"] = " " + " ".join(plan.phrase) + " "
@@ -137,27 +161,53 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int]) -> _Sql:
             boost += f" WHEN d.title_tokens LIKE :phrase THEN {PHRASE_BOOST}"
         boost += " ELSE 1.0 END)"
     if not is_postgres(session):
-        params["match"] = _fts_expression(plan)
+        groups = [_fts_group(t, plan.columns) for t in plan.terms]
+        params["match"] = (" OR " if required < n else " AND ").join(groups)
         where.append("search_fts MATCH :match")
+        matched = str(n)
+        if required < n:
+            for i, group in enumerate(groups):
+                params[f"g{i}"] = group
+            matched = " + ".join(
+                f"(search_fts.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :g{i}))"
+                for i in range(n)
+            )
         return _Sql(
             "search_fts JOIN search_doc d ON d.id = search_fts.rowid",
             where,
             params,
-            f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost}",
+            f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost} * {_coord(matched, n)}",
+            matched,
+            required,
         )
     weights = (
         "".join(sorted({w for c in plan.columns for w in COLUMN_WEIGHTS.get(c, "")})) if plan.columns else ""
     )
     total = max(document_count(session), 1)
-    parts = []
+    ranks = []
     for i, term in enumerate(plan.terms):
         params[f"g{i}"] = _tsquery(term, weights)
-        n = max((df.get(f, 0) for f in [*term.forms, *term.fuzzy, *term.parts]), default=0)
-        idf = math.log(1 + (total - n + 0.5) / (n + 0.5))
-        parts.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:g{i} AS tsquery), 1)")
-    params["match"] = " & ".join(params[f"g{i}"] for i in range(len(plan.terms)))
+        df_term = max((df.get(f, 0) for f in [*term.forms, *term.fuzzy, *term.parts]), default=0)
+        idf = math.log(1 + (total - df_term + 0.5) / (df_term + 0.5))
+        ranks.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:g{i} AS tsquery), 1)")
+    params["match"] = (" | " if required < n else " & ").join(params[f"g{i}"] for i in range(n))
     where.append("d.tsv @@ CAST(:match AS tsquery)")
-    return _Sql("search_doc d", where, params, f"({' + '.join(parts)}) * {boost}")
+    matched = (
+        " + ".join(f"(d.tsv @@ CAST(:g{i} AS tsquery))::int" for i in range(n)) if required < n else str(n)
+    )
+    return _Sql(
+        "search_doc d",
+        where,
+        params,
+        f"({' + '.join(ranks)}) * {boost} * {_coord(matched, n)}",
+        matched,
+        required,
+    )
+
+
+def _coord(matched: str, n: int) -> str:
+    """Lucene's coordination factor, squared: a dataset with every term beats one with most of them."""
+    return "1.0" if matched == str(n) else f"(({matched}) * 1.0 / {n}) * (({matched}) * 1.0 / {n})"
 
 
 def _filters(sql: _Sql, plan: Plan, visibility: Visibility) -> None:
@@ -209,16 +259,21 @@ def execute(
         stmt = stmt.bindparams(*(bindparam(k, expanding=True) for k in expanding))
         return session.execute(stmt, {**params, **(extra or {})})
 
-    count = int(run(f"SELECT count(*) FROM {sql.source} WHERE {where}").scalar_one())
-    order = ", ".join(
-        f"{'score' if column == 'score' else 'd.' + column} {'DESC' if desc else 'ASC'}"
-        for column, desc in plan.sort
+    columns = (
+        "d.id AS id, d.dataset_id AS dataset_id, d.metadata_modified AS metadata_modified, "
+        "d.metadata_created AS metadata_created, d.name AS name, d.title_sort AS title_sort"
     )
+    inner = (
+        f"SELECT {columns}, {sql.score} AS score, {sql.matched} AS matched FROM {sql.source} WHERE {where}"
+    )
+    params["required"] = sql.required
+    hits = f"({inner}) h WHERE h.matched >= :required"
+    count = int(run(f"SELECT count(*) FROM {hits}").scalar_one())
+    order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
     ids: list[str] = []
     if rows and start < count:
         result = run(
-            f"SELECT d.dataset_id, {sql.score} AS score FROM {sql.source} WHERE {where} "
-            f"ORDER BY {order}, d.id LIMIT :limit OFFSET :offset",
+            f"SELECT h.dataset_id FROM {hits} ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
             {"limit": rows, "offset": start},
         )
         ids = [r[0] for r in result]
@@ -228,7 +283,7 @@ def execute(
         expanding.add("facet_fields")
         grouped = run(
             "SELECT f.field, f.value, max(f.label), count(*) FROM search_facet f "
-            f"WHERE f.field IN :facet_fields AND f.doc_id IN (SELECT d.id FROM {sql.source} WHERE {where}) "
+            f"WHERE f.field IN :facet_fields AND f.doc_id IN (SELECT h.id FROM {hits}) "
             "GROUP BY f.field, f.value"
         )
         by_field: dict[str, list[tuple[str, str, int]]] = defaultdict(list)

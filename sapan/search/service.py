@@ -16,7 +16,7 @@ from sapan.search import index
 from sapan.search.documents import build_document
 from sapan.search.engine import Visibility, execute
 from sapan.search.query import FACET_FIELDS, parse_fq, parse_q, parse_sort
-from sapan.thai.analysis import stem, surface_words
+from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
 FACETS = FACET_FIELDS
@@ -33,6 +33,7 @@ class SearchQuery:
     facet_limit: int = 50
     include_private: bool = False
     include_drafts: bool = False
+    analyzer: Mode = "sapan"  # the baselines (newmm, icu) exist for measuring, not for users
 
 
 def facet_fields_of(profile: Profile) -> set[str]:
@@ -49,12 +50,17 @@ def remove_dataset(session: Session, dataset_id: str) -> None:
     index.remove_dataset(session, dataset_id)
 
 
-def reindex(session: Session, cfg: CatalogConfig, progress: Callable[[int, int], None] | None = None) -> int:
+def reindex(
+    session: Session,
+    cfg: CatalogConfig,
+    progress: Callable[[int, int], None] | None = None,
+    analyzer: Mode = "sapan",
+) -> int:
     """Rebuild the whole index from the catalogue in one transaction; returns datasets indexed."""
     from sapan.catalog.datasets import all_dataset_dicts, count_indexable
 
     total = count_indexable(session)
-    documents = (build_document(ds, cfg.profile) for ds in all_dataset_dicts(session, cfg.site_url))
+    documents = (build_document(ds, cfg.profile, analyzer) for ds in all_dataset_dicts(session, cfg.site_url))
     return index.rebuild(session, documents, (lambda done: progress(done, total)) if progress else None)
 
 
@@ -80,10 +86,10 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     unknown = [f for f in query.facet_fields if f not in known]
     if unknown:
         raise ValidationError.one("facet.field", f"Unknown facet field(s): {', '.join(unknown)}")
-    plan = parse_q(query.q, known)
+    plan = parse_q(query.q, known, query.analyzer)
     plan.filters += parse_fq(query.fq, known)
     plan.sort = parse_sort(query.sort, bool(plan.terms))
-    raw = {stem(w): w for w in surface_words(query.q)}
+    raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     hits = execute(
         session, plan, _visibility(actor, query), query.rows, query.start, query.facet_fields,
         query.facet_limit, raw,

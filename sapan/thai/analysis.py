@@ -93,17 +93,19 @@ def words(text: str, mode: Mode = "sapan") -> list[str]:
 
 @dataclass
 class Analysed:
-    """A field's tokens: words, and the parts of its compound words (empty except in sapan mode)."""
+    """A field's tokens: words, and its fine-grained tokens (empty except in sapan mode)."""
 
     words: list[str]
     parts: list[str]
 
 
 def analyse(text: str, mode: Mode = "sapan") -> Analysed:
+    """Words, and the same text at ICU's finer grain (each compound replaced by its parts), so a
+    phrase of parts (น้ำ บาดาล) matches across word boundaries (แหล่งน้ำ|บาดาล)."""
     tokens = words(text, mode)
     if mode != "sapan":
         return Analysed(tokens, [])
-    return Analysed(tokens, [p for w in tokens for p in parts(w)])
+    return Analysed(tokens, [p for w in tokens for p in (parts(w) or (w,))])
 
 
 @dataclass

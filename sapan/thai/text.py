@@ -22,19 +22,33 @@ ABBREVIATIONS = {
     "ศธ.": "กระทรวงศึกษาธิการ", "มท.": "กระทรวงมหาดไทย", "กษ.": "กระทรวงเกษตรและสหกรณ์",
     "คค.": "กระทรวงคมนาคม", "ดศ.": "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม", "สพฐ.": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
     "อบต.": "องค์การบริหารส่วนตำบล", "อบจ.": "องค์การบริหารส่วนจังหวัด", "ผวจ.": "ผู้ว่าราชการจังหวัด",
-    "รพ.": "โรงพยาบาล", "รร.": "โรงเรียน", "ม.": "มหาวิทยาลัย", "จ.": "จังหวัด", "อ.": "อำเภอ", "ต.": "ตำบล",
+    "รพ.": "โรงพยาบาล", "รร.": "โรงเรียน", "จ.": "จังหวัด", "อ.": "อำเภอ", "ต.": "ตำบล",
+    "พรบ": "พระราชบัญญัติ", "พรก": "พระราชกำหนด", "ปณร": "ร้านไปรษณีย์", "ปณอ": "ที่ทำการไปรษณีย์อนุญาต",
+    "ปณท": "บริษัทไปรษณีย์ไทย", "จปฐ": "ข้อมูลความจำเป็นพื้นฐาน", "สขร": "สรุปผลการจัดซื้อจัดจ้าง",
     # Era markers carry no meaning for search: the year after them does.
-    "พ.ศ.": " ", "ค.ศ.": " ", "พ.ศ": " ",
+    "พศ": " ", "คศ": " ",
 }  # fmt: skip
+# Initialisms written with dots between letters (ป.ป.ช., พ.ร.บ.) are also written without (ปปช).
+_DOTTED = re.compile(r"(?<![\u0E01-\u0E4E])((?:[\u0E01-\u0E2E]\.){2,})")
+# Marks typed in the wrong order look the same but are different text: below/above vowels come
+# before tone marks, which come before the thanthakhat (กาฬสินธ์ุ -> กาฬสินธุ์).
+_MARK_ORDER = {
+    ch: i
+    for i, ch in enumerate(
+        "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d"
+    )
+}
+_MARKS = re.compile("[" + "".join(_MARK_ORDER) + "]{2,}")
 
 _MONTH = re.compile(
     "(" + "|".join(re.escape(m) for m in sorted(MONTHS, key=len, reverse=True)) + r")\s*(\d{2}|\d{4})?(?!\d)"
 )
-# An abbreviation counts only where it stands alone (not in the middle of a Thai word).
+# An abbreviation counts only where it stands alone (not inside a Thai word); กรุงเทพฯ, ending in ฯ,
+# is unmistakable anywhere.
 _ABBREV = re.compile(
-    r"(?<![\u0E01-\u0E2E])("
+    r"กรุงเทพฯ|(?<![\u0E01-\u0E4E])("
     + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
-    + r")(?=[^\u0E01-\u0E2E]|$)"
+    + r")(?=[^\u0E01-\u0E4E]|$)"
 )
 
 
@@ -54,8 +68,10 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(THAI_DIGITS)
     if re.search(r"[\u0E00-\u0E7F]", text):
         text = thai_normalize(text)
+        text = _MARKS.sub(lambda m: "".join(sorted(m.group(), key=_MARK_ORDER.__getitem__)), text)
         text = _MONTH.sub(_month, text)
-        text = _ABBREV.sub(lambda m: f" {ABBREVIATIONS[m.group(1)]} ", text)
+        text = _DOTTED.sub(lambda m: m.group(1).replace(".", "") + " ", text)
+        text = _ABBREV.sub(lambda m: f" {ABBREVIATIONS[m.group(1) or m.group()]} ", text)
     return text
 
 
