@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sapan.catalog.profiles import Profile
-from sapan.thai.analysis import Mode, analyse, surface_words
+from sapan.thai.analysis import Mode, analyse
 from sapan.thai.text import sort_key
 
 # Columns of the full-text index, strongest first; *_parts hold the pieces of compound Thai words.
@@ -78,7 +78,7 @@ def build_document(ds: dict[str, Any], profile: Profile, mode: Mode = "sapan") -
         fields[name] = analysed.words[:MAX_TOKENS]
         if name in ("title", "org", "notes"):
             fields[f"{name}_parts"] = analysed.parts[:MAX_TOKENS]
-        terms.update(analysed.words, analysed.parts, surface_words(text, mode))
+        terms.update(analysed.words, analysed.parts, analysed.surface)
     facets = [
         *((("organization", org["name"], org.get("title") or org["name"]),) if org.get("name") else ()),
         *(("groups", g["name"], g.get("title") or g["name"]) for g in groups),

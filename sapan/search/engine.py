@@ -3,19 +3,21 @@ ts_rank). Filters, facets and sorting are the same SQL on both, over the index's
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from sapan.search.index import document_count, is_postgres
 from sapan.search.models import SearchTerm
 from sapan.search.query import Plan
-from sapan.thai.analysis import THAI, QueryTerm, stem
+from sapan.thai.analysis import STOPWORDS, THAI, QueryTerm, stem
 
 # bm25 weights, in the order of documents.FIELDS: title > tags > organization > notes > resources.
 BM25_WEIGHTS = "10.0, 3.0, 6.0, 5.0, 2.0, 2.0, 0.6, 1.0"
@@ -44,17 +46,17 @@ class _Sql:
     where: list[str]
     params: dict[str, Any]
     score: str
-    matched: str = "0"  # how many of the query's terms a row matches
-    required: int = 0
 
 
 def required_terms(n: int) -> int:
-    """How many of n query terms a dataset must match, after CKAN's default for Solr (mm =
-    "2<-1 5<80%"), loosened for two terms: one or two terms: any; up to five: all but one;
-    more: 80%. Datasets matching more terms rank higher (see COORD)."""
+    """How many of n query terms a dataset must match: CKAN's default for Solr (mm = "2<-1 5<80%"):
+    one or two terms: all; three to five: all but one; more: 80%."""
     if n <= 2:
-        return 1
+        return n
     return n - 1 if n <= 5 else math.ceil(0.8 * n)
+
+
+RELAX_BELOW = 5  # fewer hits than this with the required terms: any term will do
 
 
 def _typo_candidates(session: Session, word: str) -> list[str]:
@@ -109,7 +111,9 @@ def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, 
                 at = terms.index(replaced[0]) if replaced else len(terms)
                 for t in replaced:
                     terms.remove(t)
-                terms.insert(at, QueryTerm(candidates, tokens[i:j], chunk=chunk, chunk_tokens=tokens))
+                terms.insert(
+                    at, QueryTerm(candidates, tokens[i:j], chunk=chunk, chunk_tokens=tokens, mended=True)
+                )
                 df.update({c: df.get(c) or 1 for c in candidates})
                 break
     for term in terms:
@@ -145,13 +149,24 @@ def _tsquery(term: QueryTerm, weights: str) -> str:
     return "(" + " | ".join(alternatives) + ")"
 
 
-def _base_sql(session: Session, plan: Plan, df: dict[str, int]) -> _Sql:
+def _relaxed(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """Terms for the relaxed search: a compound also counts part by part (พืชเศรษฐกิจ finds พืช)."""
+    out: list[QueryTerm] = []
+    for term in terms:
+        pieces = [p for p in term.parts if p not in STOPWORDS]
+        out.extend([QueryTerm([p]) for p in pieces] if pieces and not term.mended else [term])
+    return out
+
+
+def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = False) -> _Sql:
     params: dict[str, Any] = {}
     where: list[str] = []
+    if relaxed:
+        plan = dataclasses.replace(plan, terms=_relaxed(plan.terms))
     n = len(plan.terms)
     if not n:
         return _Sql("search_doc d", where, params, "0.0")
-    required = required_terms(n)
+    required = 1 if relaxed else required_terms(n)
     boost = "1.0"
     if plan.phrase:
         params["exact"] = " " + " ".join(plan.phrase) + " "
@@ -161,25 +176,12 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int]) -> _Sql:
             boost += f" WHEN d.title_tokens LIKE :phrase THEN {PHRASE_BOOST}"
         boost += " ELSE 1.0 END)"
     if not is_postgres(session):
-        groups = [_fts_group(t, plan.columns) for t in plan.terms]
-        params["match"] = (" OR " if required < n else " AND ").join(groups)
-        where.append("search_fts MATCH :match")
-        matched = str(n)
-        if required < n:
-            for i, group in enumerate(groups):
-                params[f"g{i}"] = group
-            matched = " + ".join(
-                f"(search_fts.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :g{i}))"
-                for i in range(n)
-            )
-        return _Sql(
-            "search_fts JOIN search_doc d ON d.id = search_fts.rowid",
-            where,
-            params,
-            f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost} * {_coord(matched, n)}",
-            matched,
-            required,
+        params["match"] = _at_least(
+            required, [_fts_group(t, plan.columns) for t in plan.terms], " AND ", " OR "
         )
+        where.append("search_fts MATCH :match")
+        score = f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost}"
+        return _Sql("search_fts JOIN search_doc d ON d.id = search_fts.rowid", where, params, score)
     weights = (
         "".join(sorted({w for c in plan.columns for w in COLUMN_WEIGHTS.get(c, "")})) if plan.columns else ""
     )
@@ -190,24 +192,20 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int]) -> _Sql:
         df_term = max((df.get(f, 0) for f in [*term.forms, *term.fuzzy, *term.parts]), default=0)
         idf = math.log(1 + (total - df_term + 0.5) / (df_term + 0.5))
         ranks.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:g{i} AS tsquery), 1)")
-    params["match"] = (" | " if required < n else " & ").join(params[f"g{i}"] for i in range(n))
+    params["match"] = _at_least(required, [params[f"g{i}"] for i in range(n)], " & ", " | ")
     where.append("d.tsv @@ CAST(:match AS tsquery)")
-    matched = (
-        " + ".join(f"(d.tsv @@ CAST(:g{i} AS tsquery))::int" for i in range(n)) if required < n else str(n)
-    )
-    return _Sql(
-        "search_doc d",
-        where,
-        params,
-        f"({' + '.join(ranks)}) * {boost} * {_coord(matched, n)}",
-        matched,
-        required,
-    )
+    return _Sql("search_doc d", where, params, f"({' + '.join(ranks)}) * {boost}")
 
 
-def _coord(matched: str, n: int) -> str:
-    """Lucene's coordination factor, squared: a dataset with every term beats one with most of them."""
-    return "1.0" if matched == str(n) else f"(({matched}) * 1.0 / {n}) * (({matched}) * 1.0 / {n})"
+def _at_least(k: int, groups: list[str], and_: str, or_: str) -> str:
+    """A full-text expression true when at least k of the groups match: the OR of every k-subset's
+    AND, so the index itself does the counting. Scores sum per term (bm25; idf x ts_rank), so
+    datasets with more of the terms rank higher."""
+    if k >= len(groups):
+        return and_.join(groups)
+    if k <= 1:
+        return or_.join(groups)
+    return or_.join("(" + and_.join(combo) + ")" for combo in itertools.combinations(groups, k))
 
 
 def _filters(sql: _Sql, plan: Plan, visibility: Visibility) -> None:
@@ -235,6 +233,30 @@ def _filters(sql: _Sql, plan: Plan, visibility: Visibility) -> None:
         where.append(f"NOT ({clause})" if f.negate else clause)
 
 
+def _runner(session: Session, params: dict[str, Any]) -> Any:
+    def run(statement: str, extra: dict[str, Any] | None = None) -> Any:
+        expanding: list[Any] = [
+            bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)
+        ]
+        return session.execute(text(statement).bindparams(*expanding), {**params, **(extra or {})})
+
+    return run
+
+
+def _count(
+    session: Session, plan: Plan, visibility: Visibility, df: dict[str, int], relaxed: bool
+) -> tuple[_Sql, str, int]:
+    sql = _base_sql(session, plan, df, relaxed)
+    _filters(sql, plan, visibility)
+    columns = (
+        "d.id AS id, d.dataset_id AS dataset_id, d.metadata_modified AS metadata_modified, "
+        "d.metadata_created AS metadata_created, d.name AS name, d.title_sort AS title_sort"
+    )
+    hits = f"(SELECT {columns}, {sql.score} AS score FROM {sql.source} WHERE {' AND '.join(sql.where)}) h"
+    count = int(_runner(session, sql.params)(f"SELECT count(*) FROM {hits}").scalar_one())
+    return sql, hits, count
+
+
 def execute(
     session: Session,
     plan: Plan,
@@ -246,29 +268,11 @@ def execute(
     raw_words: dict[str, str],
 ) -> Hits:
     df = expand_typos(session, plan.terms, raw_words) if plan.terms else {}
-    sql = _base_sql(session, plan, df)
-    _filters(sql, plan, visibility)
-    where = " AND ".join(sql.where)
-    expanding = {k for k, v in sql.params.items() if isinstance(v, list)}
+    sql, hits, count = _count(session, plan, visibility, df, relaxed=False)
+    if count < RELAX_BELOW and len(_relaxed(plan.terms)) > 1:
+        sql, hits, count = _count(session, plan, visibility, df, relaxed=True)
     params = sql.params
-
-    def run(statement: str, extra: dict[str, Any] | None = None) -> Any:
-        stmt = text(statement)
-        from sqlalchemy import bindparam
-
-        stmt = stmt.bindparams(*(bindparam(k, expanding=True) for k in expanding))
-        return session.execute(stmt, {**params, **(extra or {})})
-
-    columns = (
-        "d.id AS id, d.dataset_id AS dataset_id, d.metadata_modified AS metadata_modified, "
-        "d.metadata_created AS metadata_created, d.name AS name, d.title_sort AS title_sort"
-    )
-    inner = (
-        f"SELECT {columns}, {sql.score} AS score, {sql.matched} AS matched FROM {sql.source} WHERE {where}"
-    )
-    params["required"] = sql.required
-    hits = f"({inner}) h WHERE h.matched >= :required"
-    count = int(run(f"SELECT count(*) FROM {hits}").scalar_one())
+    run = _runner(session, params)
     order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
     ids: list[str] = []
     if rows and start < count:
@@ -280,11 +284,10 @@ def execute(
     facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
     if facet_fields and count:
         params["facet_fields"] = list(facet_fields)
-        expanding.add("facet_fields")
         grouped = run(
-            "SELECT f.field, f.value, max(f.label), count(*) FROM search_facet f "
-            f"WHERE f.field IN :facet_fields AND f.doc_id IN (SELECT h.id FROM {hits}) "
-            "GROUP BY f.field, f.value"
+            # Driven from the hits (joined on the facet table's primary key), not from the facets.
+            f"SELECT f.field, f.value, max(f.label), count(*) FROM (SELECT h.id FROM {hits}) x "
+            "JOIN search_facet f ON f.doc_id = x.id WHERE f.field IN :facet_fields GROUP BY f.field, f.value"
         )
         by_field: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         for field_name, value, label, n in grouped:

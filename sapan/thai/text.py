@@ -39,6 +39,10 @@ _MARK_ORDER = {
     )
 }
 _MARKS = re.compile("[" + "".join(_MARK_ORDER) + "]{2,}")
+_HAS_THAI = re.compile(r"[\u0E00-\u0E7F]")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_NIKHAHIT_AA = re.compile(r"\u0e4d([\u0e48-\u0e4b]?)\u0e32")
+_REPEATED_MARK = re.compile(r"([\u0e31-\u0e3a\u0e47-\u0e4e])\1+")
 
 _MONTH = re.compile(
     "(" + "|".join(re.escape(m) for m in sorted(MONTHS, key=len, reverse=True)) + r")\s*(\d{2}|\d{4})?(?!\d)"
@@ -63,11 +67,11 @@ def _month(match: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """NFC, mended Thai typing, Arabic digits and expanded abbreviations (the same for documents
     and queries, so either form finds the other)."""
-    from pythainlp.util import normalize as thai_normalize
-
     text = unicodedata.normalize("NFC", text).translate(THAI_DIGITS)
-    if re.search(r"[\u0E00-\u0E7F]", text):
-        text = thai_normalize(text)
+    if _HAS_THAI.search(text):
+        text = _INVISIBLE.sub("", text).replace("เเ", "แ")  # two sara e typed for one sara ae
+        text = _NIKHAHIT_AA.sub("\\1\u0e33", text)  # นํ้า (nikhahit + tone + aa) -> น้ำ
+        text = _REPEATED_MARK.sub("\\1", text)
         text = _MARKS.sub(lambda m: "".join(sorted(m.group(), key=_MARK_ORDER.__getitem__)), text)
         text = _MONTH.sub(_month, text)
         text = _DOTTED.sub(lambda m: m.group(1).replace(".", "") + " ", text)

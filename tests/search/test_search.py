@@ -45,9 +45,12 @@ def catalogue(api: Api, sysadmin: str, org: dict[str, Any]) -> str:
 def test_parts_of_compounds_find_whole_words(api: Api, catalogue: str) -> None:
     assert names(api.ok("package_search", q="ดิจิทัล")) == ["internet"]  # inside the ministry's name
     assert names(api.ok("package_search", q="ครัวเรือน")) == ["debt"]
-    # The whole word ranks first; a part of it (ส่ง) still finds it, after the real ส่ง.
-    assert names(api.ok("package_search", q="ส่งเสริม")) == ["invest"]
-    assert names(api.ok("package_search", q="ส่ง"))[0] == "send"
+    # The whole word ranks first: ส่งเสริม is not ส่ง + เสริม (as ICU alone would have it), though
+    # with so few hits the search relaxes and lists the part's match after it.
+    assert names(api.ok("package_search", q="ส่งเสริม")) == ["invest", "send"]
+    assert names(api.ok("package_search", q="ส่ง")) == ["send", "invest"]
+    # No พืชเศรษฐกิจ anywhere: relaxed, its part เศรษฐกิจ finds the ministry's dataset.
+    assert names(api.ok("package_search", q="พืชเศรษฐกิจ")) == ["internet"]
 
 
 def test_years_digits_abbreviations_typos_and_stems(api: Api, catalogue: str) -> None:
