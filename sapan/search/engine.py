@@ -14,13 +14,14 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from sapan.search.index import document_count, is_postgres
-from sapan.search.models import SearchTerm
+from sapan.search.index import access_token, document_count, is_postgres
+from sapan.search.models import SearchLabel, SearchTerm
 from sapan.search.query import Plan
 from sapan.thai.analysis import STOPWORDS, THAI, QueryTerm, stem
 
 # bm25 weights, in the order of documents.FIELDS: title > tags > organization > notes > resources.
-BM25_WEIGHTS = "10.0, 3.0, 6.0, 5.0, 2.0, 2.0, 0.6, 1.0"
+BM25_WEIGHTS = "10.0, 3.0, 6.0, 5.0, 2.0, 2.0, 0.6, 1.0, 0.0"  # the last column is `access`
+_SQLITE_PAGE = "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
 PG_RANK_WEIGHTS = "{0.15, 0.3, 0.6, 1.0}"  # D, C, B, A
 COLUMN_WEIGHTS = {"title": "AB", "title_parts": "AB", "notes": "CD", "notes_parts": "CD"}
 EXACT_TITLE_BOOST, PHRASE_BOOST = 3.0, 1.6
@@ -42,10 +43,15 @@ class Hits:
 
 @dataclass
 class _Sql:
-    source: str
+    """The pieces of one search: `ids` (FROM + WHERE) finds the matching index rows, cheaply, for the
+    count and facets; `page` joins the document table for scores and sort keys."""
+
+    ids_from: str
+    id_column: str
     where: list[str]
     params: dict[str, Any]
     score: str
+    page_from: str
 
 
 def required_terms(n: int) -> int:
@@ -165,7 +171,9 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
         plan = dataclasses.replace(plan, terms=_relaxed(plan.terms))
     n = len(plan.terms)
     if not n:
-        return _Sql("search_doc d", where, params, "0.0")
+        if is_postgres(session):
+            return _Sql("search_doc d", "d.id", where, params, "0.0", "search_doc d")
+        return _Sql("search_fts", "search_fts.rowid", where, params, "0.0", _SQLITE_PAGE)
     required = 1 if relaxed else required_terms(n)
     boost = "1.0"
     if plan.phrase:
@@ -181,7 +189,7 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
         )
         where.append("search_fts MATCH :match")
         score = f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost}"
-        return _Sql("search_fts JOIN search_doc d ON d.id = search_fts.rowid", where, params, score)
+        return _Sql("search_fts", "search_fts.rowid", where, params, score, _SQLITE_PAGE)
     weights = (
         "".join(sorted({w for c in plan.columns for w in COLUMN_WEIGHTS.get(c, "")})) if plan.columns else ""
     )
@@ -194,7 +202,7 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
         ranks.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:g{i} AS tsquery), 1)")
     params["match"] = _at_least(required, [params[f"g{i}"] for i in range(n)], " & ", " | ")
     where.append("d.tsv @@ CAST(:match AS tsquery)")
-    return _Sql("search_doc d", where, params, f"({' + '.join(ranks)}) * {boost}")
+    return _Sql("search_doc d", "d.id", where, params, f"({' + '.join(ranks)}) * {boost}", "search_doc d")
 
 
 def _at_least(k: int, groups: list[str], and_: str, or_: str) -> str:
@@ -208,28 +216,40 @@ def _at_least(k: int, groups: list[str], and_: str, or_: str) -> str:
     return or_.join("(" + and_.join(combo) + ")" for combo in itertools.combinations(groups, k))
 
 
-def _filters(sql: _Sql, plan: Plan, visibility: Visibility) -> None:
-    where, params = sql.where, sql.params
-    params["states"] = list(visibility.states)
-    where.append("d.state IN :states")
-    if not visibility.all_private:
-        if visibility.private_orgs:
-            params["private_orgs"] = list(visibility.private_orgs)
-            where.append("(d.private = false OR d.owner_org IN :private_orgs)")
-        else:
-            where.append("d.private = false")
+def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) -> None:
+    where, params, ids = sql.where, sql.params, sql.id_column
+    if is_postgres(session):
+        params["states"] = list(visibility.states)
+        where.append("d.state IN :states")
+        if not visibility.all_private:
+            if visibility.private_orgs:
+                params["private_orgs"] = list(visibility.private_orgs)
+                where.append("(d.private = false OR d.owner_org IN :private_orgs)")
+            else:
+                where.append("d.private = false")
+    else:  # on SQLite who may see what is part of the full-text match: no join needed to count
+        access = " OR ".join(access_token("state", s) for s in visibility.states)
+        if not visibility.all_private:
+            orgs = [access_token("org", o) for o in visibility.private_orgs]
+            access = f"({access}) AND ({' OR '.join([access_token('public'), *orgs])})"
+        params["match"] = (
+            f"({params['match']}) AND {{access}} : ({access})"
+            if "match" in params
+            else (f"{{access}} : ({access})")
+        )
+        if not any(w.startswith("search_fts MATCH") for w in where):
+            where.append("search_fts MATCH :match")
     for i, f in enumerate(plan.filters):
         key = f"f{i}"
-        if f.field in ("name", "owner_org"):
-            clause = f"d.{f.field} = :{key}"
-        elif f.field == "id":
-            clause = f"d.dataset_id = :{key}"
-        elif f.field == "private":
-            clause = f"d.private = {'true' if f.value == 'true' else 'false'}"
+        if f.field in ("name", "owner_org", "id", "private"):
+            column = "dataset_id" if f.field == "id" else f.field
+            value: Any = f.value == "true" if f.field == "private" else f.value
+            clause = f"{ids} IN (SELECT id FROM search_doc WHERE {column} = :{key})"
         else:
             params[f"{key}n"] = f.field
-            clause = f"d.id IN (SELECT doc_id FROM search_facet WHERE field = :{key}n AND value = :{key})"
-        params[key] = f.value
+            value = f.value
+            clause = f"{ids} IN (SELECT doc_id FROM search_facet WHERE field = :{key}n AND value = :{key})"
+        params[key] = value
         where.append(f"NOT ({clause})" if f.negate else clause)
 
 
@@ -245,16 +265,13 @@ def _runner(session: Session, params: dict[str, Any]) -> Any:
 
 def _count(
     session: Session, plan: Plan, visibility: Visibility, df: dict[str, int], relaxed: bool
-) -> tuple[_Sql, str, int]:
+) -> tuple[_Sql, int]:
     sql = _base_sql(session, plan, df, relaxed)
-    _filters(sql, plan, visibility)
-    columns = (
-        "d.id AS id, d.dataset_id AS dataset_id, d.metadata_modified AS metadata_modified, "
-        "d.metadata_created AS metadata_created, d.name AS name, d.title_sort AS title_sort"
+    _filters(session, sql, plan, visibility)
+    count = _runner(session, sql.params)(
+        f"SELECT count(*) FROM {sql.ids_from} WHERE {' AND '.join(sql.where)}"
     )
-    hits = f"(SELECT {columns}, {sql.score} AS score FROM {sql.source} WHERE {' AND '.join(sql.where)}) h"
-    count = int(_runner(session, sql.params)(f"SELECT count(*) FROM {hits}").scalar_one())
-    return sql, hits, count
+    return sql, int(count.scalar_one())
 
 
 def execute(
@@ -268,31 +285,54 @@ def execute(
     raw_words: dict[str, str],
 ) -> Hits:
     df = expand_typos(session, plan.terms, raw_words) if plan.terms else {}
-    sql, hits, count = _count(session, plan, visibility, df, relaxed=False)
+    sql, count = _count(session, plan, visibility, df, relaxed=False)
     if count < RELAX_BELOW and len(_relaxed(plan.terms)) > 1:
-        sql, hits, count = _count(session, plan, visibility, df, relaxed=True)
-    params = sql.params
-    run = _runner(session, params)
-    order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
+        sql, count = _count(session, plan, visibility, df, relaxed=True)
+    run = _runner(session, sql.params)
+    where = " AND ".join(sql.where)
     ids: list[str] = []
     if rows and start < count:
+        columns = "d.id, d.dataset_id, d.metadata_modified, d.metadata_created, d.name, d.title_sort"
+        order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
         result = run(
-            f"SELECT h.dataset_id FROM {hits} ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
+            f"SELECT h.dataset_id FROM (SELECT {columns}, {sql.score} AS score FROM {sql.page_from} "
+            f"WHERE {where}) h ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
             {"limit": rows, "offset": start},
         )
         ids = [r[0] for r in result]
     facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
     if facet_fields and count:
-        params["facet_fields"] = list(facet_fields)
+        sql.params["facet_fields"] = list(facet_fields)
+        # Driven from the hits through the facet table's primary key (a covering index: no labels here).
         grouped = run(
-            # Driven from the hits (joined on the facet table's primary key), not from the facets.
-            f"SELECT f.field, f.value, max(f.label), count(*) FROM (SELECT h.id FROM {hits}) x "
-            "JOIN search_facet f ON f.doc_id = x.id WHERE f.field IN :facet_fields GROUP BY f.field, f.value"
+            f"SELECT f.field, f.value, count(*) FROM {sql.ids_from} "
+            f"JOIN search_facet f ON f.doc_id = {sql.id_column} "
+            f"WHERE {where} AND f.field IN :facet_fields GROUP BY f.field, f.value"
         )
-        by_field: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-        for field_name, value, label, n in grouped:
-            by_field[field_name].append((value, label or value, int(n)))
-        for name, items in by_field.items():
-            items.sort(key=lambda item: (-item[2], item[0]))
-            facets[name] = items if facet_limit < 0 else items[:facet_limit]
+        by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for field_name, value, n in grouped:
+            by_field[field_name].append((value, int(n)))
+        shown = {
+            name: sorted(items, key=lambda item: (-item[1], item[0]))[
+                : None if facet_limit < 0 else facet_limit
+            ]
+            for name, items in by_field.items()
+        }
+        labels = facet_labels(session, shown)
+        for name, items in shown.items():
+            facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
     return Hits(count, ids, facets)
+
+
+def facet_labels(session: Session, shown: dict[str, list[tuple[str, int]]]) -> dict[tuple[str, str], str]:
+    """Display names (organization titles, licence titles, Thai labels of choices) of shown values."""
+    out: dict[tuple[str, str], str] = {}
+    for name, items in shown.items():
+        if items and name != "tags" and name != "res_format":
+            rows = session.execute(
+                select(SearchLabel.value, SearchLabel.label).where(
+                    SearchLabel.field == name, SearchLabel.value.in_([v for v, _ in items])
+                )
+            )
+            out.update({(name, value): label for value, label in rows})
+    return out

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from sapan.search.documents import FIELDS, Document
-from sapan.search.models import SearchDoc, SearchFacet, SearchTerm
+from sapan.search.models import SearchDoc, SearchFacet, SearchLabel, SearchTerm
 
 # tsvector weights: A title; B tags, organization, title parts; C notes, organization parts; D the rest.
 PG_WEIGHTS = {
@@ -21,9 +21,19 @@ PG_WEIGHTS = {
 }  # fmt: skip
 PG_MAX_POSITION = 16383
 INSERT_FTS = text(
-    f"INSERT INTO search_fts(rowid, {', '.join(FIELDS)}) "
-    f"VALUES (:rowid, {', '.join(':' + f for f in FIELDS)})"
+    f"INSERT INTO search_fts(rowid, {', '.join(FIELDS)}, access) "
+    f"VALUES (:rowid, {', '.join(':' + f for f in FIELDS)}, :access)"
 )
+
+
+def access_token(kind: str, value: str = "") -> str:
+    """A token in SQLite's `access` column: zzstateactive, zzpublic, zzorg<id without dashes>."""
+    return "zz" + kind + "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+def _access(doc: Document) -> str:
+    tokens = [access_token("state", doc.state), access_token("org", doc.owner_org or "none")]
+    return " ".join([*tokens, access_token("public")] if not doc.private else tokens)
 
 
 def is_postgres(session: Session) -> bool:
@@ -73,8 +83,27 @@ def _write_fulltext(session: Session, pairs: list[tuple[int, Document]]) -> None
         )
     else:
         session.execute(
-            INSERT_FTS, [{"rowid": i, **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}} for i, d in pairs]
+            INSERT_FTS,
+            [
+                {"rowid": i, "access": _access(d), **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}}
+                for i, d in pairs
+            ],
         )
+
+
+def _put_labels(session: Session, labels: dict[tuple[str, str], str]) -> None:
+    if not labels:
+        return
+    rows = [{"field": f, "value": v, "label": lb} for (f, v), lb in sorted(labels.items())]
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(SearchLabel)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["field", "value"], set_={"label": stmt.excluded.label}),
+        rows,
+    )
 
 
 def _count_terms(session: Session, counts: Counter[str], sign: int) -> None:
@@ -114,9 +143,9 @@ def put_document(session: Session, doc: Document) -> None:
     doc_id = session.execute(insert(SearchDoc).values(**_doc_row(doc)).returning(SearchDoc.id)).scalar_one()
     if doc.facets:
         session.execute(
-            insert(SearchFacet),
-            [{"doc_id": doc_id, "field": f, "value": v, "label": lb} for f, v, lb in doc.facets],
+            insert(SearchFacet), [{"doc_id": doc_id, "field": f, "value": v} for f, v, _ in doc.facets]
         )
+        _put_labels(session, {(f, v): lb for f, v, lb in doc.facets if lb != v})
     _write_fulltext(session, [(doc_id, doc)])
     _count_terms(session, Counter(doc.terms), +1)
 
@@ -130,9 +159,10 @@ def rebuild(
     """Empty the index and fill it with `documents` in bulk; returns how many were indexed."""
     if not is_postgres(session):
         session.execute(text("DELETE FROM search_fts"))
-    for table in (SearchFacet, SearchDoc, SearchTerm):
+    for table in (SearchFacet, SearchDoc, SearchTerm, SearchLabel):
         session.execute(delete(table))
     df: Counter[str] = Counter()
+    labels: dict[tuple[str, str], str] = {}
     next_id, done, chunk = 1, 0, []
     for doc in documents:
         if doc.state == "deleted":
@@ -140,15 +170,16 @@ def rebuild(
         chunk.append((next_id, doc))
         next_id += 1
         if len(chunk) >= batch:
-            _bulk_insert(session, chunk, df)
+            _bulk_insert(session, chunk, df, labels)
             done += len(chunk)
             chunk = []
             if progress:
                 progress(done)
-    _bulk_insert(session, chunk, df)
+    _bulk_insert(session, chunk, df, labels)
     done += len(chunk)
     if progress:
         progress(done)
+    _put_labels(session, labels)
     rows = [{"term": t, "df": n} for t, n in df.items()]
     for start in range(0, len(rows), 20_000):
         session.execute(insert(SearchTerm), rows[start : start + 20_000])
@@ -160,11 +191,14 @@ def rebuild(
     return done
 
 
-def _bulk_insert(session: Session, chunk: list[tuple[int, Document]], df: Counter[str]) -> None:
+def _bulk_insert(
+    session: Session, chunk: list[tuple[int, Document]], df: Counter[str], labels: dict[tuple[str, str], str]
+) -> None:
     if not chunk:
         return
     session.execute(insert(SearchDoc), [{"id": i, **_doc_row(d)} for i, d in chunk])
-    facets = [{"doc_id": i, "field": f, "value": v, "label": lb} for i, d in chunk for f, v, lb in d.facets]
+    facets = [{"doc_id": i, "field": f, "value": v} for i, d in chunk for f, v, _ in d.facets]
+    labels.update({(f, v): lb for _, d in chunk for f, v, lb in d.facets if lb != v})
     if facets:
         session.execute(insert(SearchFacet), facets)
     _write_fulltext(session, chunk)

@@ -30,16 +30,26 @@ class SearchDoc(Base):
 
 
 class SearchFacet(Base):
-    """A facet value of a dataset (organization, tags, res_format, profile choices...)."""
+    """A facet value of a dataset (organization, tags, res_format, profile choices...). Its primary
+    key is the covering index facet counts run on."""
 
     __tablename__ = "search_facet"
 
     doc_id: Mapped[int] = mapped_column(ForeignKey("search_doc.id", ondelete="CASCADE"), primary_key=True)
     field: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(300), primary_key=True)
-    label: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_search_facet_field_value", "field", "value"),)
+    __table_args__ = (Index("ix_search_facet_field_value", "field", "value"), {"sqlite_with_rowid": False})
+
+
+class SearchLabel(Base):
+    """How a facet value is shown (an organization's title for its name, a choice's Thai label)."""
+
+    __tablename__ = "search_label"
+
+    field: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+    label: Mapped[str] = mapped_column(Text, default="")
 
 
 class SearchTerm(Base):

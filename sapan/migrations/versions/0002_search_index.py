@@ -14,10 +14,11 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Thai vowel and tone marks are Unicode Mn/Mc: they must count as parts of a token.
+# Thai vowel and tone marks are Unicode Mn/Mc: they must count as parts of a token. `access` holds
+# tokens saying who may see the dataset, so visibility is part of the match itself.
 FTS5 = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
-    "title, title_parts, tags, org, org_parts, notes, notes_parts, resources, "
+    "title, title_parts, tags, org, org_parts, notes, notes_parts, resources, access, "
     "tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co Mn Mc'\")"
 )
 
@@ -45,9 +46,15 @@ def upgrade() -> None:
         sa.Column("doc_id", sa.Integer(), sa.ForeignKey("search_doc.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("field", sa.String(60), primary_key=True),
         sa.Column("value", sa.String(300), primary_key=True),
-        sa.Column("label", sa.Text(), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_search_facet_field_value", "search_facet", ["field", "value"])
+    op.create_table(
+        "search_label",
+        sa.Column("field", sa.String(60), primary_key=True),
+        sa.Column("value", sa.String(300), primary_key=True),
+        sa.Column("label", sa.Text(), nullable=False),
+    )
     op.create_table(
         "search_term",
         sa.Column("term", sa.String(200), primary_key=True),
@@ -64,5 +71,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE search_fts")
     op.drop_table("search_term")
+    op.drop_table("search_label")
     op.drop_table("search_facet")
     op.drop_table("search_doc")
