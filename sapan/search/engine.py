@@ -14,13 +14,13 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from sapan.search.index import access_token, document_count, is_postgres
+from sapan.search.index import document_count, is_postgres
 from sapan.search.models import SearchLabel, SearchTerm
 from sapan.search.query import Plan
 from sapan.thai.analysis import STOPWORDS, THAI, QueryTerm, stem
 
 # bm25 weights, in the order of documents.FIELDS: title > tags > organization > notes > resources.
-BM25_WEIGHTS = "10.0, 3.0, 6.0, 5.0, 2.0, 2.0, 0.6, 1.0, 0.0"  # the last column is `access`
+BM25_WEIGHTS = "10.0, 3.0, 6.0, 5.0, 2.0, 2.0, 0.6, 1.0"
 _SQLITE_PAGE = "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
 PG_RANK_WEIGHTS = "{0.15, 0.3, 0.6, 1.0}"  # D, C, B, A
 COLUMN_WEIGHTS = {"title": "AB", "title_parts": "AB", "notes": "CD", "notes_parts": "CD"}
@@ -52,6 +52,8 @@ class _Sql:
     params: dict[str, Any]
     score: str
     page_from: str
+    raw_score: str = ""  # SQLite: bm25 alone, so the best candidates can be found before any join
+    boost: str = "1.0"
 
 
 def required_terms(n: int) -> int:
@@ -171,9 +173,7 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
         plan = dataclasses.replace(plan, terms=_relaxed(plan.terms))
     n = len(plan.terms)
     if not n:
-        if is_postgres(session):
-            return _Sql("search_doc d", "d.id", where, params, "0.0", "search_doc d")
-        return _Sql("search_fts", "search_fts.rowid", where, params, "0.0", _SQLITE_PAGE)
+        return _Sql("search_doc d", "d.id", where, params, "0.0", "search_doc d")
     required = 1 if relaxed else required_terms(n)
     boost = "1.0"
     if plan.phrase:
@@ -188,8 +188,10 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
             required, [_fts_group(t, plan.columns) for t in plan.terms], " AND ", " OR "
         )
         where.append("search_fts MATCH :match")
-        score = f"(-bm25(search_fts, {BM25_WEIGHTS})) * {boost}"
-        return _Sql("search_fts", "search_fts.rowid", where, params, score, _SQLITE_PAGE)
+        raw = f"(-bm25(search_fts, {BM25_WEIGHTS}))"
+        return _Sql(
+            "search_fts", "search_fts.rowid", where, params, f"{raw} * {boost}", _SQLITE_PAGE, raw, boost
+        )
     weights = (
         "".join(sorted({w for c in plan.columns for w in COLUMN_WEIGHTS.get(c, "")})) if plan.columns else ""
     )
@@ -227,18 +229,16 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) ->
                 where.append("(d.private = false OR d.owner_org IN :private_orgs)")
             else:
                 where.append("d.private = false")
-    else:  # on SQLite who may see what is part of the full-text match: no join needed to count
-        access = " OR ".join(access_token("state", s) for s in visibility.states)
+    else:  # SQLite: exclude the few hidden datasets (a small set, probed per row, no join)
+        params["states"] = list(visibility.states)
+        hidden = ["state NOT IN :states"]
         if not visibility.all_private:
-            orgs = [access_token("org", o) for o in visibility.private_orgs]
-            access = f"({access}) AND ({' OR '.join([access_token('public'), *orgs])})"
-        params["match"] = (
-            f"({params['match']}) AND {{access}} : ({access})"
-            if "match" in params
-            else (f"{{access}} : ({access})")
-        )
-        if not any(w.startswith("search_fts MATCH") for w in where):
-            where.append("search_fts MATCH :match")
+            if visibility.private_orgs:
+                params["private_orgs"] = list(visibility.private_orgs)
+                hidden.append("(private = true AND (owner_org IS NULL OR owner_org NOT IN :private_orgs))")
+            else:
+                hidden.append("private = true")
+        where.append(f"{ids} NOT IN (SELECT id FROM search_doc WHERE {' OR '.join(hidden)})")
     for i, f in enumerate(plan.filters):
         key = f"f{i}"
         if f.field in ("name", "owner_org", "id", "private"):
@@ -294,9 +294,19 @@ def execute(
     if rows and start < count:
         columns = "d.id, d.dataset_id, d.metadata_modified, d.metadata_created, d.name, d.title_sort"
         order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
+        source, score = f"{sql.page_from} WHERE {where}", sql.score
+        if sql.raw_score and plan.sort[0][0] == "score":
+            # Rank by bm25 inside the full-text index first; boosts and sort keys then need the
+            # document table only for the best candidates (boosts never exceed x3, so 4x the page
+            # and at least 200 candidates keep the order exact in practice).
+            source = (
+                f"(SELECT search_fts.rowid AS rid, {sql.raw_score} AS raw FROM search_fts WHERE {where} "
+                f"ORDER BY raw DESC LIMIT {max(200, 4 * (start + rows))}) c JOIN search_doc d ON d.id = c.rid"
+            )
+            score = f"c.raw * {sql.boost}"
         result = run(
-            f"SELECT h.dataset_id FROM (SELECT {columns}, {sql.score} AS score FROM {sql.page_from} "
-            f"WHERE {where}) h ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
+            f"SELECT h.dataset_id FROM (SELECT {columns}, {score} AS score FROM {source}) h "
+            f"ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
             {"limit": rows, "offset": start},
         )
         ids = [r[0] for r in result]
@@ -307,7 +317,9 @@ def execute(
         grouped = run(
             f"SELECT f.field, f.value, count(*) FROM {sql.ids_from} "
             f"JOIN search_facet f ON f.doc_id = {sql.id_column} "
-            f"WHERE {where} AND f.field IN :facet_fields GROUP BY f.field, f.value"
+            # "+" keeps SQLite to one primary-key seek per dataset instead of one per field.
+            f"WHERE {where} AND {'' if is_postgres(session) else '+'}f.field IN :facet_fields "
+            "GROUP BY f.field, f.value"
         )
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for field_name, value, n in grouped:

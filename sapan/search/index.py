@@ -21,19 +21,9 @@ PG_WEIGHTS = {
 }  # fmt: skip
 PG_MAX_POSITION = 16383
 INSERT_FTS = text(
-    f"INSERT INTO search_fts(rowid, {', '.join(FIELDS)}, access) "
-    f"VALUES (:rowid, {', '.join(':' + f for f in FIELDS)}, :access)"
+    f"INSERT INTO search_fts(rowid, {', '.join(FIELDS)}) "
+    f"VALUES (:rowid, {', '.join(':' + f for f in FIELDS)})"
 )
-
-
-def access_token(kind: str, value: str = "") -> str:
-    """A token in SQLite's `access` column: zzstateactive, zzpublic, zzorg<id without dashes>."""
-    return "zz" + kind + "".join(ch for ch in value.lower() if ch.isalnum())
-
-
-def _access(doc: Document) -> str:
-    tokens = [access_token("state", doc.state), access_token("org", doc.owner_org or "none")]
-    return " ".join([*tokens, access_token("public")] if not doc.private else tokens)
 
 
 def is_postgres(session: Session) -> bool:
@@ -84,10 +74,7 @@ def _write_fulltext(session: Session, pairs: list[tuple[int, Document]]) -> None
     else:
         session.execute(
             INSERT_FTS,
-            [
-                {"rowid": i, "access": _access(d), **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}}
-                for i, d in pairs
-            ],
+            [{"rowid": i, **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}} for i, d in pairs],
         )
 
 

@@ -28,6 +28,8 @@ class SearchDoc(Base):
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, index=True)
     metadata_created: Mapped[datetime] = mapped_column(DateTime)
 
+    __table_args__ = (Index("ix_search_doc_private_state", "private", "state"),)
+
 
 class SearchFacet(Base):
     """A facet value of a dataset (organization, tags, res_format, profile choices...). Its primary

@@ -14,11 +14,10 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Thai vowel and tone marks are Unicode Mn/Mc: they must count as parts of a token. `access` holds
-# tokens saying who may see the dataset, so visibility is part of the match itself.
+# Thai vowel and tone marks are Unicode Mn/Mc: they must count as parts of a token.
 FTS5 = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
-    "title, title_parts, tags, org, org_parts, notes, notes_parts, resources, access, "
+    "title, title_parts, tags, org, org_parts, notes, notes_parts, resources, "
     "tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co Mn Mc'\")"
 )
 
@@ -41,6 +40,7 @@ def upgrade() -> None:
     op.create_index("ix_search_doc_name", "search_doc", ["name"])
     op.create_index("ix_search_doc_owner_org", "search_doc", ["owner_org"])
     op.create_index("ix_search_doc_metadata_modified", "search_doc", ["metadata_modified"])
+    op.create_index("ix_search_doc_private_state", "search_doc", ["private", "state"])
     op.create_table(
         "search_facet",
         sa.Column("doc_id", sa.Integer(), sa.ForeignKey("search_doc.id", ondelete="CASCADE"), primary_key=True),
