@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from sapan.search.index import document_count, is_postgres
+from sapan.search.index import FACET_KEY_SEPARATOR, document_count, is_postgres
 from sapan.search.models import SearchLabel, SearchTerm
 from sapan.search.query import Plan
 from sapan.thai.analysis import STOPWORDS, THAI, QueryTerm, stem
@@ -312,17 +312,8 @@ def execute(
         ids = [r[0] for r in result]
     facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
     if facet_fields and count:
-        sql.params["facet_fields"] = list(facet_fields)
-        # Driven from the hits through the facet table's primary key (a covering index: no labels here).
-        grouped = run(
-            f"SELECT f.field, f.value, count(*) FROM {sql.ids_from} "
-            f"JOIN search_facet f ON f.doc_id = {sql.id_column} "
-            # "+" keeps SQLite to one primary-key seek per dataset instead of one per field.
-            f"WHERE {where} AND {'' if is_postgres(session) else '+'}f.field IN :facet_fields "
-            "GROUP BY f.field, f.value"
-        )
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for field_name, value, n in grouped:
+        for field_name, value, n in _facet_counts(session, sql, run, where, facet_fields):
             by_field[field_name].append((value, int(n)))
         shown = {
             name: sorted(items, key=lambda item: (-item[1], item[0]))[
@@ -334,6 +325,29 @@ def execute(
         for name, items in shown.items():
             facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
     return Hits(count, ids, facets)
+
+
+def _facet_counts(
+    session: Session, sql: _Sql, run: Any, where: str, facet_fields: list[str]
+) -> list[tuple[str, str, int]]:
+    if is_postgres(session):  # the facet values ride along in an array: no join
+        wanted = set(facet_fields)
+        counted = run(
+            f"SELECT k, count(*) FROM (SELECT unnest(d.facet_keys) AS k FROM {sql.ids_from} WHERE {where}) x "
+            "GROUP BY k"
+        )
+        split = ((*key.split(FACET_KEY_SEPARATOR, 1), n) for key, n in counted)
+        return [(f, v, n) for f, v, n in split if f in wanted]
+    sql.params["facet_fields"] = list(facet_fields)
+    # Driven from the hits through the facet table's primary key; "+" keeps SQLite to one seek per
+    # dataset instead of one per field.
+    return list(
+        run(
+            f"SELECT f.field, f.value, count(*) FROM {sql.ids_from} "
+            f"JOIN search_facet f ON f.doc_id = {sql.id_column} "
+            f"WHERE {where} AND +f.field IN :facet_fields GROUP BY f.field, f.value"
+        )
+    )
 
 
 def facet_labels(session: Session, shown: dict[str, list[tuple[str, int]]]) -> dict[tuple[str, str], str]:

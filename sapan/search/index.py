@@ -48,6 +48,16 @@ def tsvector_literal(doc: Document) -> str:
     return " ".join(f"{_quote(t)}:{','.join(p[:256])}" for t, p in positions.items())
 
 
+_DOC_COLUMNS = (
+    "dataset_id", "name", "title_sort", "title_tokens", "words", "private", "state", "owner_org",
+    "metadata_modified", "metadata_created",
+)  # fmt: skip
+PG_INSERT_DOC = text(
+    f"INSERT INTO search_doc (id, {', '.join(_DOC_COLUMNS)}, tsv, facet_keys) "
+    f"VALUES (:id, {', '.join(':' + c for c in _DOC_COLUMNS)}, CAST(:tsv AS tsvector), :keys)"
+)
+
+
 def _doc_row(doc: Document) -> dict[str, Any]:
     return {
         "dataset_id": doc.dataset_id,
@@ -63,13 +73,22 @@ def _doc_row(doc: Document) -> dict[str, Any]:
     }
 
 
+FACET_KEY_SEPARATOR = "\x1f"  # field and value in one array element (no field name holds it)
+
+
+def facet_keys(doc: Document) -> list[str]:
+    return [f"{field}{FACET_KEY_SEPARATOR}{value}" for field, value, _ in doc.facets]
+
+
 def _write_fulltext(session: Session, pairs: list[tuple[int, Document]]) -> None:
+    """SQLite: a row in the FTS5 table. PostgreSQL: the tsvector, and the facet values as an array
+    (facet counts then need no join)."""
     if not pairs:
         return
     if is_postgres(session):
         session.execute(
-            text("UPDATE search_doc SET tsv = CAST(:tsv AS tsvector) WHERE id = :id"),
-            [{"id": i, "tsv": tsvector_literal(d)} for i, d in pairs],
+            text("UPDATE search_doc SET tsv = CAST(:tsv AS tsvector), facet_keys = :keys WHERE id = :id"),
+            [{"id": i, "tsv": tsvector_literal(d), "keys": facet_keys(d)} for i, d in pairs],
         )
     else:
         session.execute(
@@ -183,15 +202,24 @@ def _bulk_insert(
 ) -> None:
     if not chunk:
         return
-    session.execute(insert(SearchDoc), [{"id": i, **_doc_row(d)} for i, d in chunk])
+    if is_postgres(session):  # one INSERT with the tsvector, not an INSERT and an UPDATE
+        rows = [{"id": i, **_doc_row(d), "tsv": tsvector_literal(d), "keys": facet_keys(d)} for i, d in chunk]
+        session.execute(PG_INSERT_DOC, rows)
+    else:
+        session.execute(insert(SearchDoc), [{"id": i, **_doc_row(d)} for i, d in chunk])
+        _write_fulltext(session, chunk)
     facets = [{"doc_id": i, "field": f, "value": v} for i, d in chunk for f, v, _ in d.facets]
     labels.update({(f, v): lb for _, d in chunk for f, v, lb in d.facets if lb != v})
     if facets:
         session.execute(insert(SearchFacet), facets)
-    _write_fulltext(session, chunk)
     for _, d in chunk:
         df.update(d.terms)
 
 
 def document_count(session: Session) -> int:
+    """How many datasets are indexed. PostgreSQL answers from its statistics (idf needs no exact N)."""
+    if is_postgres(session):
+        estimate = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'search_doc'::regclass"))
+        if estimate and estimate > 0:
+            return int(estimate)
     return int(session.scalar(select(func.count()).select_from(SearchDoc)) or 0)

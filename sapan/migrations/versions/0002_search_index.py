@@ -62,6 +62,7 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE search_doc ADD COLUMN tsv tsvector NOT NULL DEFAULT ''")
+        op.execute("ALTER TABLE search_doc ADD COLUMN facet_keys text[] NOT NULL DEFAULT '{}'")
         op.execute("CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)")
     else:
         op.execute(FTS5)
