@@ -189,7 +189,10 @@ def rebuild(
     rows = [{"term": t, "df": n} for t, n in df.items()]
     for start in range(0, len(rows), 20_000):
         session.execute(insert(SearchTerm), rows[start : start + 20_000])
-    if is_postgres(session):  # ids were given explicitly: move the sequence past them
+    if is_postgres(session):
+        # Fresh statistics, or the planner keeps plans made for an empty index.
+        session.execute(text("ANALYZE search_doc, search_facet, search_term"))
+        # ids were given explicitly: move the sequence past them
         session.execute(
             text("SELECT setval(pg_get_serial_sequence('search_doc', 'id'), :n, true)"),
             {"n": max(next_id - 1, 1)},
