@@ -62,3 +62,19 @@ def test_readme_configuration_table_is_current() -> None:
     assert settings_table() in readme, (
         "regenerate it: python -c 'from sapan.config import settings_table; print(settings_table())'"
     )
+
+
+def test_search_reindex_command(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(app, ["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 72 datasets." in result.output
+    from sapan.accounts.service import ANONYMOUS
+    from sapan.search.service import SearchQuery, search_datasets
+
+    services = build_services(Settings())
+    with transaction(services.sessions) as session:
+        found = search_datasets(session, services.catalog, ANONYMOUS, SearchQuery(q="ครัวเรือน"))
+    services.close()
+    assert found["count"] >= 2
