@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import empty_database  # noqa: E402
 from sapan.accounts.service import create_token, create_user, site_actor  # noqa: E402
 from sapan.catalog import datasets, groups  # noqa: E402
 from sapan.config import Settings  # noqa: E402
@@ -35,7 +35,6 @@ from sapan.db import transaction  # noqa: E402
 from sapan.services import build_services  # noqa: E402
 
 CKAN = {"package_show": (14.0, 23.0), "package_create": (40.0, 40.0)}
-PG = os.environ.get("SAPAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def dataset(i: int) -> dict[str, Any]:
@@ -129,9 +128,8 @@ def run_backend(name: str, url: str, n: int, requests: int) -> dict[str, tuple[f
             rng = random.Random(1)
             names = [f"bench-{rng.randrange(n):06d}" for _ in range(requests)]
             headers = {"Authorization": token}
-            timed(
-                client, 100, lambda i: client.get(f"{base}/package_show", params={"id": names[i]})
-            )  # warm up
+            warm_up = min(100, requests)
+            timed(client, warm_up, lambda i: client.get(f"{base}/package_show", params={"id": names[i]}))
             results["site_read"] = summary(timed(client, requests, lambda i: client.get(f"{base}/site_read")))
             results["package_show"] = summary(
                 timed(client, requests, lambda i: client.get(f"{base}/package_show", params={"id": names[i]}))
@@ -162,20 +160,8 @@ def main() -> None:
     args = parser.parse_args()
     table = []
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='sapan-bench-db-')}/bench.db"
+        with empty_database(backend) as url:
             table.append((backend, run_backend(backend, url, args.datasets, args.requests)))
-        else:
-            schema = f"sapan_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG)
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                url = f"{PG}?options=-csearch_path%3D{schema}"
-                table.append((backend, run_backend(backend, url, args.datasets, args.requests)))
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     print(f"\n{args.datasets} datasets, {args.requests} sequential requests each, one keep-alive client")
     print(
         f"{'backend':<11}{'action':<16}{'p50 ms':>8}{'p95 ms':>8}{'target':>8}{'CKAN 2.12':>12}{'CKAN/us':>9}"

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import empty_database  # noqa: E402
 from sapan.accounts.service import ANONYMOUS, site_actor  # noqa: E402
 from sapan.catalog import datasets, groups  # noqa: E402
 from sapan.catalog.models import Dataset, DatasetTag, Resource  # noqa: E402
@@ -38,7 +37,6 @@ from sapan.search.service import SearchQuery, reindex, search_datasets  # noqa: 
 from sapan.services import Services, build_services  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search"
-PG = os.environ.get("SAPAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PLACES = ["กรุงเทพมหานคร", "เชียงใหม่", "ขอนแก่น", "ภูเก็ต", "นครราชสีมา", "สงขลา", "Tampines", "Jurong West",
           "Woodlands", "Bedok", "อุบลราชธานี", "ชลบุรี"]  # fmt: skip
 FORMATS = ["CSV", "XLSX", "JSON", "PDF", "API", "GeoJSON"]
@@ -178,20 +176,8 @@ def main() -> None:
     args = parser.parse_args()
     table = []
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='sapan-search-db-')}/search.db"
+        with empty_database(backend) as url:
             table.append((backend, run_backend(backend, url, args.datasets, args.queries)))
-            continue
-        schema = f"sapan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = f"{PG}?options=-csearch_path%3D{schema}"
-            table.append((backend, run_backend(backend, url, args.datasets, args.queries)))
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     print(f"\n{args.datasets} datasets, {args.queries} package_search calls (rows=10, 5 facets), sequential")
     heads = ("reindex/s", "create/s", "p50 ms", "p95 ms", "LIKE p50", "LIKE p95", "LIKE/us p95")
     print(f"{'backend':<11}" + "".join(f"{h:>12}" for h in heads))

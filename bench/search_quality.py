@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import tempfile
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import empty_database  # noqa: E402
 from sapan.accounts.service import ANONYMOUS, site_actor  # noqa: E402
 from sapan.catalog.profiles import load_profile  # noqa: E402
 from sapan.config import Settings  # noqa: E402
@@ -38,7 +35,6 @@ from sapan.services import build_services  # noqa: E402
 from sapan.thai.analysis import Mode  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search"
-PG = os.environ.get("SAPAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MODES: tuple[Mode, ...] = ("sapan", "icu", "newmm")
 
 
@@ -76,18 +72,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            results = measure(f"sqlite:///{tempfile.mkdtemp()}/quality.db")
-        else:
-            schema = f"sapan_quality_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG)
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                results = measure(f"{PG}?options=-csearch_path%3D{schema}")
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with empty_database(backend) as url:
+            results = measure(url)
         print(f"\n[{backend}] recall@5 / nDCG@10 (queries per group in brackets)")
         print(f"{'group':<22}" + "".join(f"{m:>18}" for m in MODES))
         judged = load_judgments(FIXTURES / "relevance.json")
