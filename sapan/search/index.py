@@ -57,6 +57,11 @@ PG_INSERT_DOC = text(
     f"VALUES (:id, {', '.join(':' + c for c in _DOC_COLUMNS)}, CAST(:tsv AS tsvector), :keys)"
 )
 
+PG_INSERT_ONE = text(
+    f"INSERT INTO search_doc ({', '.join(_DOC_COLUMNS)}, tsv, facet_keys) "
+    f"VALUES ({', '.join(':' + c for c in _DOC_COLUMNS)}, CAST(:tsv AS tsvector), :keys) RETURNING id"
+)
+
 
 def _doc_row(doc: Document) -> dict[str, Any]:
     return {
@@ -127,33 +132,47 @@ def _count_terms(session: Session, counts: Counter[str], sign: int) -> None:
     )
 
 
-def remove_dataset(session: Session, dataset_id: str) -> None:
-    """Take a dataset out of the index (in the caller's transaction)."""
+def _remove(session: Session, dataset_id: str) -> set[str]:
+    """Delete a dataset's index rows; return the vocabulary it held."""
     old = session.execute(
         select(SearchDoc.id, SearchDoc.words).where(SearchDoc.dataset_id == dataset_id)
     ).first()
     if old is None:
-        return
+        return set()
     if not is_postgres(session):
         session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": old.id})
     session.execute(delete(SearchFacet).where(SearchFacet.doc_id == old.id))
     session.execute(delete(SearchDoc).where(SearchDoc.id == old.id))
-    _count_terms(session, Counter(old.words.split()), -1)
+    return set(old.words.split())
+
+
+def remove_dataset(session: Session, dataset_id: str) -> None:
+    """Take a dataset out of the index (in the caller's transaction)."""
+    _count_terms(session, Counter(_remove(session, dataset_id)), -1)
 
 
 def put_document(session: Session, doc: Document) -> None:
     """Index one dataset, replacing what the index had for it (in the caller's transaction)."""
-    remove_dataset(session, doc.dataset_id)
+    before = _remove(session, doc.dataset_id)
     if doc.state == "deleted":
+        _count_terms(session, Counter(before), -1)
         return
-    doc_id = session.execute(insert(SearchDoc).values(**_doc_row(doc)).returning(SearchDoc.id)).scalar_one()
+    if is_postgres(session):  # the tsvector and facet array go in with the row: one statement
+        row = {**_doc_row(doc), "tsv": tsvector_literal(doc), "keys": facet_keys(doc)}
+        doc_id = session.execute(PG_INSERT_ONE, row).scalar_one()
+    else:
+        doc_id = session.execute(
+            insert(SearchDoc).values(**_doc_row(doc)).returning(SearchDoc.id)
+        ).scalar_one()
+        _write_fulltext(session, [(doc_id, doc)])
     if doc.facets:
         session.execute(
             insert(SearchFacet), [{"doc_id": doc_id, "field": f, "value": v} for f, v, _ in doc.facets]
         )
         _put_labels(session, {(f, v): lb for f, v, lb in doc.facets if lb != v})
-    _write_fulltext(session, [(doc_id, doc)])
-    _count_terms(session, Counter(doc.terms), +1)
+    # Only the words that came or went change the vocabulary's counts.
+    _count_terms(session, Counter(before - doc.terms), -1)
+    _count_terms(session, Counter(doc.terms - before), +1)
 
 
 def rebuild(
