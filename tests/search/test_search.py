@@ -137,12 +137,23 @@ def test_index_follows_every_change(api: Api, services: Services, catalogue: str
     assert api.ok("package_search", catalogue, q="ลงทุน", include_drafts=True)["count"] == 1
 
 
+def _vocabulary(services: Services) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with services.engine.connect() as conn:
+        return {t: n for t, n in conn.execute(text("SELECT term, df FROM search_term WHERE df > 0"))}
+
+
 def test_reindex_rebuilds_the_same_index(api: Api, services: Services, catalogue: str) -> None:
+    api.ok("package_patch", catalogue, id="bkk", title="ประชากรเชียงราย", notes="ข้อมูลใหม่")
+    api.ok("package_delete", catalogue, id="send")
+    vocabulary = _vocabulary(services)  # kept up to date change by change...
     before = api.ok("package_search", q="ประชากร OR ดิจิทัล", rows=100)
     seen: list[int] = []
     with transaction(services.sessions) as session:
-        assert reindex(session, services.catalog, lambda done, total: seen.append(total)) == 7
-    assert seen[-1] == 7
+        assert reindex(session, services.catalog, lambda done, total: seen.append(total)) == 6
+    assert seen[-1] == 6
+    assert _vocabulary(services) == vocabulary  # ...equals the one a rebuild counts
     assert api.ok("package_search", q="ดิจิทัล")["count"] == 1
     after = api.ok("package_search", q="ประชากร OR ดิจิทัล", rows=100)
     assert names(after) == names(before)
