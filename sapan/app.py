@@ -11,6 +11,8 @@ import sapan
 from sapan.api import actions_router, downloads
 from sapan.api.limits import BodyLimit
 from sapan.config import Settings
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import Worker
 from sapan.services import Services, build_services
 from sapan.web import pages
 
@@ -23,7 +25,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or build_services(settings)
+        worker = None
+        if owned and settings.embedded_worker:  # the embedded default: jobs run in this process
+            worker = Worker(app.state.services, handlers())
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if owned:
             app.state.services.close()
 

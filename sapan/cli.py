@@ -20,6 +20,8 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 search_app = typer.Typer(help="The dataset search index.", no_args_is_help=True)
+datastore_app = typer.Typer(help="DataStore tables.", no_args_is_help=True)
+app.add_typer(datastore_app, name="datastore")
 app.add_typer(token_app, name="token")
 app.add_typer(search_app, name="search")
 err = Console(stderr=True)
@@ -168,3 +170,27 @@ def search_reindex() -> None:
     finally:
         services.close()
     err.print(f"Indexed {done} datasets.")
+
+
+@datastore_app.command("ingest")
+def datastore_ingest(resource_id: str) -> None:
+    """(Re-)ingest a resource's file into its DataStore table, with a progress bar."""
+    from sapan.datastore.service import run_ingest
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with Progress(console=err) as progress:
+            task = progress.add_task("Ingesting", total=1.0)
+            result = run_ingest(
+                services,
+                {"resource_id": resource_id},
+                lambda done, message="": progress.update(
+                    task, completed=done, description=message or "Ingesting"
+                ),
+            )
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    err.print(f"{result['rows']} rows, {result['fields']} columns.")

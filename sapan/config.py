@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(100, description="Largest accepted upload, in MiB; larger ones get 413.")
     site_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the portal.")
     site_title: str = Field("Sapan สะพาน", description="Name of the portal shown in pages and site_read.")
+    embedded_worker: bool = Field(
+        True,
+        description="Run background jobs (ingest) inside `sapan serve`; turn off when separate workers run.",
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "

@@ -351,3 +351,45 @@ def api_token_revoke(call: Call) -> Any:
         plain=str_param(call.data, "token") or None,
     )
     return None
+
+
+# -- DataStore and jobs -------------------------------------------------------------------------
+
+
+@action("datastore_search")
+def datastore_search(call: Call) -> Any:
+    """Rows of a resource's table: resource_id, filters, q, fields, sort, limit (100, max 32000),
+    offset, distinct, include_total, records_format (objects, lists, csv)."""
+    from sapan.datastore.service import search
+
+    data = dict(call.data)
+    for key in ("filters", "fields"):
+        if isinstance(data.get(key), str) and data[key].strip().startswith(("{", "[")):
+            data[key] = _json_param(data[key], key)
+    return search(call.session, call.cfg.storage, call.actor, data)
+
+
+@action("datastore_info")
+def datastore_info(call: Call) -> Any:
+    """A resource's table: fields, row count, the last ingest's report, error and job progress."""
+    from sapan.datastore.service import datastore_info as info
+
+    return info(call.session, call.actor, call.data.get("id") or call.data.get("resource_id"))
+
+
+@action("job_show")
+def job_show(call: Call) -> Any:
+    """A background job's state and progress (sysadmins; publishers see ingest jobs in datastore_info)."""
+    from sapan.jobs.service import get_job, job_dict
+
+    permissions.ensure_sysadmin(call.actor, "see jobs")
+    return job_dict(get_job(call.session, require(call.data, "id")))
+
+
+def _json_param(raw: str, key: str) -> Any:
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ValidationError.one(key, "Must be JSON") from exc

@@ -73,7 +73,7 @@ def resource_dict(res: Resource, site_url: str) -> dict[str, Any]:
         "cache_url": None,
         "cache_last_updated": None,
         "resource_type": None,
-        "datastore_active": False,
+        "datastore_active": res.datastore_active,
         "state": res.state,
         "created": iso(res.created),
         "last_modified": iso(res.last_modified),

@@ -113,6 +113,7 @@ class Resource(Base):
     last_modified: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    datastore_active: Mapped[bool] = mapped_column(Boolean, default=False)  # a DataStore table serves it
 
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
 

@@ -20,6 +20,7 @@ from sapan.catalog.profiles import CORE_RESOURCE_FIELDS
 from sapan.catalog.schemas import RESOURCE_OUTPUT_KEYS, ResourceIn, pydantic_errors
 from sapan.db import new_id, utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.jobs.service import enqueue
 from sapan.search import service as search
 
 
@@ -87,6 +88,30 @@ def _fill(res: Resource, parsed: ResourceIn, extras: dict[str, Any]) -> None:
 def _format_of(filename: str) -> str:
     ext = posixpath.splitext(filename.split("?")[0])[1].lstrip(".")
     return ext.upper() if 0 < len(ext) <= 8 else ""
+
+
+TABULAR = frozenset({"CSV", "TSV", "TXT"})
+
+
+def is_tabular(res: Resource) -> bool:
+    """Whether the DataStore should turn this resource's file into a table."""
+    return res.url_type == "upload" and (
+        res.format.upper() in TABULAR or res.url.lower().endswith((".csv", ".tsv"))
+    )
+
+
+def stored_file(session: Session, resource_id: str) -> tuple[str, int | None]:
+    """The storage key and size of an uploaded resource's file (for the DataStore's ingest)."""
+    res = session.get(Resource, resource_id)
+    if res is None or res.state != "active" or not res.storage_key:
+        raise NotFound("Resource has no uploaded file")
+    return res.storage_key, res.size
+
+
+def set_datastore_active(session: Session, resource_id: str, active: bool) -> None:
+    res = session.get(Resource, resource_id)
+    if res is not None:
+        res.datastore_active = active
 
 
 def _store(cfg: CatalogConfig, res: Resource, upload: Upload) -> None:
@@ -171,6 +196,8 @@ def create_resource(
     _fill(res, parsed, extras)
     ds.resources.append(res)
     _touch(session, cfg, actor, ds, before)
+    if upload is not None and is_tabular(res):
+        enqueue(session, "ingest", {"resource_id": res.id})  # runs after this transaction commits
     return resource_dict(res, cfg.site_url)
 
 
@@ -194,6 +221,8 @@ def update_resource(
         res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""
     _fill(res, parsed, extras)
     _touch(session, cfg, actor, ds, before)
+    if upload is not None and is_tabular(res):
+        enqueue(session, "ingest", {"resource_id": res.id})
     return resource_dict(res, cfg.site_url)
 
 

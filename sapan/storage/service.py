@@ -67,6 +67,14 @@ class Storage:
                     remaining -= len(chunk)
                 yield chunk
 
+    def local_path(self, key: str) -> str | None:
+        """A filesystem path DuckDB can read directly, when storage is a local folder."""
+        protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        return self._path(key) if protocol in ("file", "local") else None
+
+    def open_read(self, key: str) -> IO[bytes]:
+        return self.fs.open(self._path(key), "rb")
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         if self.fs.exists(path):

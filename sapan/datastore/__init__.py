@@ -1,0 +1,1 @@
+"""The DataStore: tabular resources as typed Parquet tables, queried with DuckDB."""

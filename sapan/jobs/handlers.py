@@ -1,0 +1,11 @@
+"""Which function runs which kind of job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def handlers() -> dict[str, Any]:
+    from sapan.datastore.service import run_ingest
+
+    return {"ingest": run_ingest}

@@ -1,0 +1,123 @@
+"""Uploads become typed DataStore tables: real Thai files, TIS-620, Thai digits, Buddhist-era dates,
+title rows; datastore_search and datastore_info in CKAN's shape; failures keep the last good table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import run_pending
+from sapan.services import Services
+from tests.conftest import FIXTURES, Api, gdc_dataset
+
+ICU_BEDS = (FIXTURES / "datastore" / "n_icu_bed_2553.csv").read_bytes()
+
+
+def thai_variant() -> bytes:
+    """Built from the real ICU-beds file: a title row above the header, a BE date column, numbers in
+    Thai digits with thousands separators, and the whole file in TIS-620 (Windows-874)."""
+    lines = ICU_BEDS.decode("utf-8").splitlines()
+    digits = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    out = ["จำนวนเตียง ICU จำแนกตามจังหวัด ปี ๒๕๕๓,,,", lines[0] + ",วันที่รายงาน"]
+    for i, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        beds = int(cells[4])
+        cells[4] = f'"{beds:,}"'.translate(digits) if beds >= 1000 else str(beds).translate(digits)
+        out.append(",".join(cells) + f",{1 + i % 28:02d}/03/2553")
+    return "\r\n".join(out).encode("cp874")
+
+
+def upload(
+    client: TestClient, token: str, package: str, name: str, content: bytes, resource_id: str = ""
+) -> Any:
+    response = client.post(
+        f"/api/3/action/resource_{'update' if resource_id else 'create'}",
+        data={"package_id": package, "name": "ตาราง", **({"id": resource_id} if resource_id else {})},
+        files={"upload": (name, content, "text/csv")},
+        headers={"Authorization": token},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["result"]
+
+
+def test_thai_file_becomes_a_typed_table(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, name="icu", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "icu", "icu-beds.csv", thai_variant())
+    info = api.ok("datastore_info", id=res["id"])
+    assert info["ingest"]["job"]["state"] == "queued"  # nothing runs inside the request
+    assert run_pending(services, handlers()) == 1
+    info = api.ok("datastore_info", id=res["id"])
+    assert info["ingest"]["job"]["state"] == "done" and info["ingest"]["job"]["progress"] == 1.0
+    report = info["ingest"]["report"]
+    assert report["encoding"] == "cp874" and report["title_rows_skipped"] == 1 and report["rows_read"] == 75
+    assert report["values_coerced"]["วันที่รายงาน"] == 75  # every BE date
+    types = {f["id"]: f["type"] for f in info["fields"]}
+    assert types["Province"] == "text" and types["Total_N_ICU_BED"] == "int" and types["วันที่รายงาน"] == "date"
+    assert api.ok("resource_show", id=res["id"])["datastore_active"] is True
+
+    found = api.ok("datastore_search", resource_id=res["id"], filters={"Province": "กรุงเทพมหานคร"})
+    assert found["total"] == 1
+    bangkok = found["records"][0]
+    assert bangkok["Total_N_ICU_BED"] == 1502  # "๑,๕๐๒" in the file
+    assert bangkok["วันที่รายงาน"] == "2010-03-01"  # 01/03/2553 BE
+    assert [f["id"] for f in found["fields"]][:2] == ["_id", "Region"]
+    page = api.ok(
+        "datastore_search", resource_id=res["id"], sort="Total_N_ICU_BED desc", limit=3,
+        fields="Province,Total_N_ICU_BED", records_format="lists",
+    )  # fmt: skip
+    assert page["records"][0] == ["กรุงเทพมหานคร", 1502] and len(page["records"]) == 3
+    assert page["total"] == 75 and "offset=3" in page["_links"]["next"]
+    thai_q = api.ok("datastore_search", resource_id=res["id"], q="เชียงใหม่")
+    assert [r["Province"] for r in thai_q["records"]] == ["เชียงใหม่"]
+    region = api.ok(
+        "datastore_search", resource_id=res["id"], filters={"Region": ["ภาคเหนือ"]}, include_total=True
+    )
+    assert region["total"] == 17
+
+
+def test_bad_requests_are_validation_errors(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, name="icu2", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "icu2", "icu.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    assert "filters" in api.error("datastore_search", resource_id=res["id"], filters={"nope": 1})
+    assert "sort" in api.error("datastore_search", resource_id=res["id"], sort="nope desc")
+    assert "fields" in api.error("datastore_search", resource_id=res["id"], fields=["nope"])
+    assert "limit" in api.error("datastore_search", resource_id=res["id"], limit=32001)
+    assert api.error("datastore_search", status=404, resource_id="no-such")["__type"] == "Not Found Error"
+
+
+def test_failed_ingest_keeps_the_last_good_table(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, name="keep", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "keep", "icu.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    for name, content, reason in [
+        ("garbage.csv", bytes(range(256)) * 50, "not a text file"),
+        ("empty.csv", b"", "empty"),
+        ("header.csv", "จังหวัด,จำนวน\n".encode(), "no rows"),
+    ]:
+        upload(client, sysadmin, "keep", name, content, resource_id=res["id"])
+        run_pending(services, handlers())
+        info = api.ok("datastore_info", id=res["id"])
+        assert info["ingest"]["job"]["state"] == "failed"
+        assert reason in info["ingest"]["error"]
+        # The previous table still serves.
+        assert api.ok("datastore_search", resource_id=res["id"], limit=0)["total"] == 75
+
+
+def test_private_tables_are_404_to_outsiders(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, name="secret-table", owner_org="nso", private=True, **gdc_dataset())
+    res = upload(client, sysadmin, "secret-table", "icu.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    assert api.error("datastore_search", status=404, resource_id=res["id"])["__type"] == "Not Found Error"
+    assert api.error("datastore_info", status=404, id=res["id"])["__type"] == "Not Found Error"
+    assert api.ok("datastore_search", sysadmin, resource_id=res["id"])["total"] == 75
