@@ -71,11 +71,11 @@ def sniff_layout(stream: IO[bytes]) -> Layout:
         raise IngestError("The file is empty")
     encoding = detect_encoding(sample)
     text = sample.decode(encoding, errors="replace")
-    lines = text.splitlines()[:60]
-    if len(text) == len(sample) and len(lines) < 60:  # the whole file: the last line is complete
-        pass
-    elif len(lines) > 1:
+    whole_file = len(sample) < SAMPLE
+    lines = text.splitlines()
+    if not whole_file and len(lines) > 1:
         lines = lines[:-1]  # the last sampled line may be cut
+    lines = lines[:60]
     try:
         delimiter = csv.Sniffer().sniff("\n".join(lines[:30]), delimiters=",;\t|").delimiter
     except csv.Error:
@@ -92,7 +92,6 @@ def sniff_layout(stream: IO[bytes]) -> Layout:
     # The header is the first line nearly as wide as the data; title lines above it are skipped.
     header_row = next((i for i, w in enumerate(widths) if w >= max(1, 0.6 * usual)), 0)
     columns = clean_names(rows[header_row])
-    whole_file = len(sample) < SAMPLE
     if whole_file and not any(any(cell.strip() for cell in row) for row in rows[header_row + 1 :]):
         raise IngestError("The file has a header but no rows")
     if len(columns) > 5000:

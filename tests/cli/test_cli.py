@@ -78,3 +78,20 @@ def test_search_reindex_command(env: Path) -> None:
         found = search_datasets(session, services.catalog, ANONYMOUS, SearchQuery(q="ครัวเรือน"))
     services.close()
     assert found["count"] >= 2
+
+
+def test_datastore_ingest_command(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    from sqlalchemy import select
+
+    from sapan.catalog.models import Resource
+
+    services = build_services(Settings())
+    with transaction(services.sessions) as session:
+        rid = session.scalar(select(Resource.id).where(Resource.url == "n_icu_bed_2553.csv"))
+    services.close()
+    result = runner.invoke(app, ["datastore", "ingest", str(rid)])
+    assert result.exit_code == 0, result.output
+    assert "75 rows, 17 columns." in result.output
+    assert runner.invoke(app, ["datastore", "ingest", "no-such-resource"]).exit_code == 1

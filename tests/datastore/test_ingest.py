@@ -121,3 +121,23 @@ def test_private_tables_are_404_to_outsiders(
     assert api.error("datastore_search", status=404, resource_id=res["id"])["__type"] == "Not Found Error"
     assert api.error("datastore_info", status=404, id=res["id"])["__type"] == "Not Found Error"
     assert api.ok("datastore_search", sysadmin, resource_id=res["id"])["total"] == 75
+
+
+def test_small_files_and_odd_layouts() -> None:
+    import io
+
+    from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
+
+    cases = {
+        "ปี,ผู้ใช้ (ล้านคน)\n2564,๕๔\n".encode(): (1, ["int", "int"]),  # one row, no final cut
+        "ปี;จำนวน\n2564;1.5\n2565;2\n".encode("utf-8-sig"): (2, ["int", "numeric"]),  # BOM, semicolons
+        "ปี\tชื่อ\n2564\tกทม.\n".encode("utf-16"): (1, ["int", "text"]),  # UTF-16, tabs
+        "a,b\n1,2,3\n4\n".encode(): (2, ["int", "int"]),  # ragged rows still load
+    }
+    for content, (rows, kinds) in cases.items():
+        workdir = new_workdir()
+        try:
+            _, fields, count, _ = ingest_csv(io.BytesIO(content), workdir, lambda f, m: None, len(content))
+        finally:
+            remove_workdir(workdir)
+        assert count == rows and [f["type"] for f in fields] == kinds, content
