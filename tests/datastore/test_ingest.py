@@ -132,7 +132,7 @@ def test_small_files_and_odd_layouts() -> None:
         "ปี,ผู้ใช้ (ล้านคน)\n2564,๕๔\n".encode(): (1, ["int", "int"]),  # one row, no final cut
         "ปี;จำนวน\n2564;1.5\n2565;2\n".encode("utf-8-sig"): (2, ["int", "numeric"]),  # BOM, semicolons
         "ปี\tชื่อ\n2564\tกทม.\n".encode("utf-16"): (1, ["int", "text"]),  # UTF-16, tabs
-        "a,b\n1,2,3\n4\n".encode(): (2, ["int", "int"]),  # ragged rows still load
+        b"a,b\n1,2,3\n4\n": (2, ["int", "int"]),  # ragged rows still load
     }
     for content, (rows, kinds) in cases.items():
         workdir = new_workdir()
