@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         True,
         description="Run background jobs (ingest) inside `sapan serve`; turn off when separate workers run.",
     )
+    datastore_sql_timeout: float = Field(5.0, description="Seconds a datastore_search_sql query may run.")
+    datastore_sql_max_rows: int = Field(
+        32000, description="Rows a datastore_search_sql answer returns at most."
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "

@@ -369,6 +369,19 @@ def datastore_search(call: Call) -> Any:
     return search(call.session, call.cfg.storage, call.actor, data)
 
 
+@action("datastore_search_sql")
+def datastore_search_sql(call: Call) -> Any:
+    """One read-only SELECT over DataStore tables, each named by its resource id ("<id>"), sandboxed
+    with a time limit and a row limit."""
+    from sapan.datastore.sql import search_sql
+
+    settings = call.settings
+    return search_sql(
+        call.session, call.cfg.storage, call.actor, call.data.get("sql"),
+        settings.datastore_sql_timeout, settings.datastore_sql_max_rows,
+    )  # fmt: skip
+
+
 @action("datastore_info")
 def datastore_info(call: Call) -> Any:
     """A resource's table: fields, row count, the last ingest's report, error and job progress."""

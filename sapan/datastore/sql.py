@@ -1,0 +1,124 @@
+"""datastore_search_sql: one read-only SELECT over DataStore tables, named by resource id as CKAN does,
+in a DuckDB sandbox: no file, network or extension access beyond the named tables' own Parquet files,
+configuration locked, a time limit and a row limit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+from sqlalchemy.orm import Session
+
+from sapan.accounts.service import Actor
+from sapan.datastore.models import DatastoreTable
+from sapan.errors import NotFound, ValidationError
+
+CKAN_TYPES = {"BIGINT": "int", "INTEGER": "int", "HUGEINT": "int", "DOUBLE": "numeric", "DECIMAL": "numeric",
+              "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "bool", "VARCHAR": "text"}  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _closed_connection() -> duckdb.DuckDBPyConnection:
+    """A connection that can touch no file at all: for parsing, since reading table names binds table
+    functions (read_csv would open its file)."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ValidationError.one("sql", f"Cannot read the SQL: {str(exc).splitlines()[0]}") from exc
+    if len(statements) != 1:
+        raise ValidationError.one("sql", "Give exactly one statement")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise ValidationError.one("sql", "Only SELECT (or WITH ... SELECT) statements are allowed")
+    return statements[0].query.strip().rstrip(";")
+
+
+def _tables(
+    con: duckdb.DuckDBPyConnection, session: Session, storage: Any, actor: Actor, sql: str
+) -> dict[str, str]:
+    """resource id -> Parquet path, for every table the query names; a table the caller may not see
+    is reported exactly like one that does not exist."""
+    from sapan.catalog.resources import get_resource
+
+    try:
+        names = con.get_table_names(sql)
+    except duckdb.Error as exc:
+        raise ValidationError.one("sql", f"Cannot read the SQL: {str(exc).splitlines()[0]}") from exc
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            get_resource(session, actor, name)
+        except (NotFound, ValidationError):
+            table = None
+        else:
+            table = session.get(DatastoreTable, name)
+        path = storage.local_path(table.parquet_key) if table and table.parquet_key else None
+        if path is None:
+            raise ValidationError.one("sql", f'Table "{name}" is not a DataStore resource you can read')
+        out[name] = path
+    return out
+
+
+def search_sql(
+    session: Session, storage: Any, actor: Actor, sql: Any, timeout: float = 5.0, max_rows: int = 32000
+) -> dict[str, Any]:
+    """Run one SELECT; raises ValidationError (bad SQL, forbidden statement or table, too slow)."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise ValidationError.one("sql", "Missing value")
+    parser = _closed_connection()
+    try:
+        query = _statement(parser, sql)
+        tables = _tables(parser, session, storage, actor, query)
+    finally:
+        parser.close()
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                "memory_limit": "1GB", "threads": 2}
+    )  # fmt: skip
+    timer = threading.Timer(timeout, con.interrupt)
+    try:
+        paths = ", ".join("'" + p.replace("'", "''") + "'" for p in tables.values())
+        if tables:
+            con.execute(f"SET allowed_paths = [{paths}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        for name, path in tables.items():
+            quoted = '"' + name.replace('"', '""') + '"'
+            con.execute(
+                f"CREATE VIEW {quoted} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')"
+            )
+        timer.start()
+        cursor = con.execute(f"SELECT * FROM ({query}) AS result LIMIT {max_rows + 1}")
+        rows = cursor.fetchall()
+        description = cursor.description or []
+    except duckdb.InterruptException as exc:
+        raise ValidationError.one("sql", f"The query ran longer than the limit of {timeout:g} s") from exc
+    except duckdb.Error as exc:
+        raise ValidationError.one("sql", str(exc).splitlines()[0]) from exc
+    finally:
+        timer.cancel()
+        con.close()
+    names = [d[0] for d in description]
+    fields = [{"id": d[0], "type": CKAN_TYPES.get(str(d[1]).split("(")[0], "text")} for d in description]
+    return {
+        "sql": sql,
+        "fields": fields,
+        "records": [dict(zip(names, (_plain(v) for v in r), strict=True)) for r in rows[:max_rows]],
+        "records_truncated": len(rows) > max_rows,
+    }
