@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,14 +15,13 @@ from sapan.accounts.service import Actor
 from sapan.catalog import resources as catalog_resources
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
 from sapan.datastore.models import DatastoreTable
+from sapan.datastore.query import build_query
 from sapan.datastore.reading import IngestError
 from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, ValidationError
 from sapan.jobs.service import job_dict, latest_job
-from sapan.thai.analysis import surface_words
 
 MAX_LIMIT = 32000
-SORT = re.compile(r"^\s*(.+?)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 
 
 def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
@@ -95,10 +93,6 @@ def _table(session: Session, actor: Actor, resource_id: Any, storage: Any) -> tu
     return table, path
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _json(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -111,66 +105,21 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
     """datastore_search with CKAN's parameters and result shape."""
     resource_id = params.get("resource_id") or params.get("id")
     table, path = _table(session, actor, resource_id, storage)
-    fields = [{"id": "_id", "type": "int"}, *table.fields]
-    known = {f["id"]: f["type"] for f in fields}
-    where: list[str] = []
-    args: list[Any] = []
-    filters = params.get("filters") or {}
-    if not isinstance(filters, dict):
-        raise ValidationError.one("filters", "Must be an object of column: value or [values]")
-    for column, wanted in filters.items():
-        if column not in known:
-            raise ValidationError.one("filters", f"Field {column!r} not in the table")
-        values = wanted if isinstance(wanted, list) else [wanted]
-        where.append(f"CAST({_q(column)} AS VARCHAR) IN ({', '.join('?' for _ in values)})")
-        args.extend(str(v) for v in values)
-    q = params.get("q")
-    if q:
-        text_columns = [f["id"] for f in table.fields if f["type"] == "text"] or [
-            f["id"] for f in table.fields
-        ]
-        haystack = " || ' ' || ".join(f"coalesce(CAST({_q(c)} AS VARCHAR), '')" for c in text_columns)
-        for word in surface_words(str(q))[:16]:  # every word, Thai ones segmented, somewhere in the row
-            where.append(f"({haystack}) ILIKE ?")
-            args.append(f"%{word}%")
-    chosen = params.get("fields")
-    if isinstance(chosen, str):
-        chosen = [c.strip() for c in chosen.split(",") if c.strip()]
-    columns = chosen or [f["id"] for f in fields]
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise ValidationError.one("fields", f"Field(s) not in the table: {', '.join(unknown)}")
-    order = []
-    for part in str(params.get("sort") or "").split(","):
-        if not part.strip():
-            continue
-        match = SORT.match(part)
-        name = match.group(1).strip('"') if match else ""
-        if name not in known:
-            raise ValidationError.one("sort", f"Cannot sort by {name!r}: not a field")
-        order.append(f"{_q(name)} {(match.group(2) or 'asc').upper() if match else 'ASC'}")
+    query = build_query(table, path, params)
     limit = _int(params, "limit", 100, 0, MAX_LIMIT)
     offset = _int(params, "offset", 0, 0, 2**31 - 1)
-    select = "DISTINCT " if str(params.get("distinct", "")).lower() == "true" else ""
-    sql_where = f" WHERE {' AND '.join(where)}" if where else ""
-    con = duckdb.connect(config={"enable_external_access": True, "threads": 2})
+    include_total = str(params.get("include_total", "true")).lower() != "false"
+    con = duckdb.connect(config={"threads": 2})
     try:
-        base = f"FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}'){sql_where}"
-        records = con.execute(
-            f"SELECT {select}{', '.join(_q(c) for c in columns)} {base} "
-            f"ORDER BY {', '.join(order) or '_id'} LIMIT {limit} OFFSET {offset}",
-            args,
-        ).fetchall()
-        include_total = str(params.get("include_total", "true")).lower() != "false"
-        total = con.execute(f"SELECT count(*) {base}", args).fetchone()[0] if include_total else None  # type: ignore[index]
+        records = con.execute(query.rows_sql(limit, offset), query.args).fetchall()
+        total = con.execute(query.count_sql(), query.args).fetchone()[0] if include_total else None  # type: ignore[index]
     finally:
         con.close()
-    out_fields = [f for f in fields if f["id"] in columns]
     rows = [[_json(v) for v in r] for r in records]
     fmt = params.get("records_format", "objects")
     result: dict[str, Any] = {
         "resource_id": resource_id,
-        "fields": out_fields,
+        "fields": query.fields,
         "records_format": fmt,
         "limit": limit,
         "_links": {
@@ -188,7 +137,7 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
         csv.writer(buffer).writerows(rows)
         result["records"] = buffer.getvalue()
     elif fmt == "objects":
-        result["records"] = [dict(zip(columns, r, strict=True)) for r in rows]
+        result["records"] = [dict(zip(query.columns, r, strict=True)) for r in rows]
     else:
         raise ValidationError.one("records_format", "Must be objects, lists or csv")
     return result

@@ -1,0 +1,95 @@
+"""Turning CKAN's datastore_search parameters (filters, q, fields, sort, distinct) into DuckDB SQL over
+a table's Parquet file. Shared by datastore_search and the dumps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sapan.datastore.models import DatastoreTable
+from sapan.errors import ValidationError
+from sapan.thai.analysis import surface_words
+
+SORT = re.compile(r"^\s*(.+?)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class TableQuery:
+    source: str  # FROM read_parquet(...)
+    columns: list[str]
+    fields: list[dict[str, str]]  # of the chosen columns, with _id first when chosen
+    where: list[str]
+    args: list[Any]
+    order: list[str]
+    distinct: bool
+
+    def rows_sql(self, limit: int | None = None, offset: int = 0) -> str:
+        where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
+        page = f" LIMIT {limit} OFFSET {offset}" if limit is not None else ""
+        order = ", ".join(self.order) or ("_id" if "_id" in self.columns or not self.distinct else "1")
+        return (
+            f"SELECT {'DISTINCT ' if self.distinct else ''}{', '.join(quote(c) for c in self.columns)} "
+            f"FROM {self.source}{where} ORDER BY {order}{page}"
+        )
+
+    def count_sql(self) -> str:
+        where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
+        return f"SELECT count(*) FROM {self.source}{where}"
+
+
+def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> TableQuery:
+    """Check every parameter against the table's fields; raise ValidationError naming the bad one."""
+    fields = [{"id": "_id", "type": "int"}, *table.fields]
+    known = {f["id"]: f["type"] for f in fields}
+    where: list[str] = []
+    args: list[Any] = []
+    filters = params.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise ValidationError.one("filters", "Must be an object of column: value or [values]")
+    for column, wanted in filters.items():
+        if column not in known:
+            raise ValidationError.one("filters", f"Field {column!r} not in the table")
+        values = wanted if isinstance(wanted, list) else [wanted]
+        where.append(f"CAST({quote(column)} AS VARCHAR) IN ({', '.join('?' for _ in values)})")
+        args.extend(str(v) for v in values)
+    q = params.get("q")
+    if q:
+        text_columns = [f["id"] for f in table.fields if f["type"] == "text"] or [
+            f["id"] for f in table.fields
+        ]
+        haystack = " || ' ' || ".join(f"coalesce(CAST({quote(c)} AS VARCHAR), '')" for c in text_columns)
+        for word in surface_words(str(q))[:16]:  # every word, Thai ones segmented, somewhere in the row
+            where.append(f"({haystack}) ILIKE ?")
+            args.append(f"%{word}%")
+    chosen = params.get("fields")
+    if isinstance(chosen, str):
+        chosen = [c.strip() for c in chosen.split(",") if c.strip()]
+    if chosen is not None and not isinstance(chosen, list):
+        raise ValidationError.one("fields", "Must be a list of field names or a comma-separated string")
+    columns = chosen or [f["id"] for f in fields]
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ValidationError.one("fields", f"Field(s) not in the table: {', '.join(map(str, unknown))}")
+    order = []
+    for part in str(params.get("sort") or "").split(","):
+        if not part.strip():
+            continue
+        match = SORT.match(part)
+        name = match.group(1).strip('"') if match else ""
+        if name not in known:
+            raise ValidationError.one("sort", f"Cannot sort by {name!r}: not a field")
+        order.append(f"{quote(name)} {(match.group(2) or 'asc').upper() if match else 'ASC'}")
+    return TableQuery(
+        source=f"read_parquet('{path.replace(chr(39), chr(39) * 2)}')",
+        columns=columns,
+        fields=[f for f in fields if f["id"] in columns],
+        where=where,
+        args=args,
+        order=order,
+        distinct=str(params.get("distinct", "")).lower() == "true",
+    )
