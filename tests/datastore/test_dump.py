@@ -32,11 +32,13 @@ def test_dumps_in_every_format(
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["_id", "Region", "SubRegion"] and len(rows) == 76
 
-    filtered = client.get(
-        f"/datastore/dump/{rid}",
-        params={"format": "tsv", "filters": json.dumps({"Region": "ภาคเหนือ"}), "fields": "Province,Total_N_ICU_BED",
-                "sort": "Total_N_ICU_BED desc"},
-    )  # fmt: skip
+    params = {
+        "format": "tsv",
+        "filters": json.dumps({"Region": "ภาคเหนือ"}),
+        "fields": "Province,Total_N_ICU_BED",
+        "sort": "Total_N_ICU_BED desc",
+    }
+    filtered = client.get(f"/datastore/dump/{rid}", params=params)
     lines = filtered.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "Province\tTotal_N_ICU_BED" and len(lines) == 18
     assert lines[1].startswith("เชียงใหม่")
