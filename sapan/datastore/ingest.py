@@ -84,26 +84,37 @@ def _infer(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[tuple[str
 
 
 def ingest_csv(
-    source: IO[bytes], workdir: Path, progress: Callable[[float, str], None], size: int | None = None
+    source: IO[bytes],
+    workdir: Path,
+    progress: Callable[[float, str], None],
+    size: int | None = None,
+    local_path: str | None = None,
 ) -> tuple[Path, list[dict[str, str]], int, dict[str, Any]]:
     """Read a CSV/TSV stream into `workdir/table.parquet`. Returns (parquet path, fields, rows, report);
-    raises IngestError with a readable reason."""
+    raises IngestError with a readable reason. A UTF-8 file already on local disk is read in place."""
     layout: Layout = sniff_layout(source)
     source.seek(0)
-    utf8 = workdir / "source.csv"
     total = size or 0
-    bad = _transcode(
-        source, layout.encoding, utf8, lambda n: progress(0.4 * n / total if total else 0.2, "reading")
-    )
+    bad = 0
+    if layout.encoding == "utf-8" and local_path:
+        utf8 = Path(local_path)
+    else:
+        utf8 = workdir / "source.csv"
+        bad = _transcode(
+            source, layout.encoding, utf8, lambda n: progress(0.4 * n / total if total else 0.2, "reading")
+        )
     con = duckdb.connect(
         config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
     )
     try:
         types = "{" + ", ".join("'" + c.replace("'", "''") + "': 'VARCHAR'" for c in layout.columns) + "}"
         delim = layout.delimiter.replace("'", "''")
+        quoted_path = str(utf8).replace("'", "''")
         try:
+            # One read of the file into a table (spilling to disk when large); every later pass
+            # (types, coercion counts, the Parquet write) reads that instead of parsing the CSV again.
             con.execute(
-                f"CREATE VIEW raw AS SELECT * FROM read_csv('{utf8}', delim='{delim}', header=false, "
+                f"CREATE TABLE raw AS SELECT * FROM read_csv('{quoted_path}', delim='{delim}', header=false, "
                 f"skip={layout.skip_lines}, columns={types}, auto_detect=false, quote='\"', escape='\"', "
                 "null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true)"
             )

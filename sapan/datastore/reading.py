@@ -36,8 +36,8 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise IngestError("This is not a text file (it holds NUL bytes): upload a CSV or TSV file")
-    try:
-        sample[:-4].decode("utf-8") if len(sample) >= SAMPLE else sample.decode("utf-8")
+    try:  # incremental, so a character cut by the end of the sample is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SAMPLE)
         return "utf-8"
     except UnicodeDecodeError:
         pass

@@ -32,8 +32,11 @@ def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[st
         key, size = catalog_resources.stored_file(session, resource_id)
     workdir = new_workdir()
     try:
-        with services.catalog.storage.open_read(key) as source:
-            parquet, fields, rows, report = ingest_csv(source, workdir, progress, size)
+        storage = services.catalog.storage
+        with storage.open_read(key) as source:
+            parquet, fields, rows, report = ingest_csv(
+                source, workdir, progress, size, storage.local_path(key)
+            )
         target = f"datastore/{resource_id}/{new_id()}.parquet"
         with parquet.open("rb") as stream:
             services.catalog.storage.write(target, stream, max_bytes=2**62)

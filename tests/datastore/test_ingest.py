@@ -141,3 +141,20 @@ def test_small_files_and_odd_layouts() -> None:
         finally:
             remove_workdir(workdir)
         assert count == rows and [f["type"] for f in fields] == kinds, content
+
+
+def test_utf8_detection_survives_a_character_cut_by_the_sample() -> None:
+    from sapan.datastore.reading import SAMPLE, detect_encoding
+
+    text = ("จังหวัด,พืช\n" + "เชียงใหม่,ข้าว\n" * 30000).encode()
+    for shift in range(4):  # every way the sample's end can fall inside a 3-byte Thai character
+        assert detect_encoding((b"x" * shift + text)[:SAMPLE]) == "utf-8"
+
+
+def test_file_names_with_quotes_ingest(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, name="quoted", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "quoted", "it's 'beds'.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    assert api.ok("datastore_search", resource_id=res["id"], limit=1)["total"] == 75
