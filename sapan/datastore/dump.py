@@ -17,6 +17,7 @@ import duckdb
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
+from sapan.datastore import engine
 from sapan.datastore.query import TableQuery, build_query
 from sapan.errors import ValidationError
 
@@ -70,7 +71,7 @@ def _plain(value: Any) -> Any:
 
 
 def stream(dump: Dump) -> Iterator[bytes]:
-    con = duckdb.connect(config={"threads": 2})
+    con = engine.cursor()
     try:
         if dump.format == "parquet":
             yield from _parquet(con, dump)

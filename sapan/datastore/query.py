@@ -11,6 +11,13 @@ from sapan.datastore.models import DatastoreTable
 from sapan.errors import ValidationError
 from sapan.thai.analysis import surface_words
 
+SQL_TYPES = {
+    "int": "BIGINT",
+    "numeric": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "text": "VARCHAR",
+}
 SORT = re.compile(r"^\s*(.+?)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 
 
@@ -55,17 +62,21 @@ def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> Tab
         if column not in known:
             raise ValidationError.one("filters", f"Field {column!r} not in the table")
         values = wanted if isinstance(wanted, list) else [wanted]
-        where.append(f"CAST({quote(column)} AS VARCHAR) IN ({', '.join('?' for _ in values)})")
+        if not values:
+            raise ValidationError.one("filters", f"Field {column!r}: give at least one value")
+        # Compare in the column's own type (a cast column would defeat Parquet's statistics).
+        cast = SQL_TYPES.get(known[column], "VARCHAR")
+        where.append(f"{quote(column)} IN ({', '.join(f'TRY_CAST(? AS {cast})' for _ in values)})")
         args.extend(str(v) for v in values)
     q = params.get("q")
     if q:
         text_columns = [f["id"] for f in table.fields if f["type"] == "text"] or [
             f["id"] for f in table.fields
         ]
-        haystack = " || ' ' || ".join(f"coalesce(CAST({quote(c)} AS VARCHAR), '')" for c in text_columns)
-        for word in surface_words(str(q))[:16]:  # every word, Thai ones segmented, somewhere in the row
-            where.append(f"({haystack}) ILIKE ?")
-            args.append(f"%{word}%")
+        for word in surface_words(str(q))[:16]:  # every word, Thai ones segmented, in some text column
+            found = [f"contains(lower(CAST({quote(c)} AS VARCHAR)), ?)" for c in text_columns]
+            where.append("(" + " OR ".join(found) + ")")
+            args.extend([word.lower()] * len(text_columns))
     chosen = params.get("fields")
     if isinstance(chosen, str):
         chosen = [c.strip() for c in chosen.split(",") if c.strip()]

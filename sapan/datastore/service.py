@@ -8,11 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
 from sapan.catalog import resources as catalog_resources
+from sapan.datastore import engine
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
 from sapan.datastore.models import DatastoreTable
 from sapan.datastore.query import build_query
@@ -112,7 +112,7 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
     limit = _int(params, "limit", 100, 0, MAX_LIMIT)
     offset = _int(params, "offset", 0, 0, 2**31 - 1)
     include_total = str(params.get("include_total", "true")).lower() != "false"
-    con = duckdb.connect(config={"threads": 2})
+    con = engine.cursor()
     try:
         records = con.execute(query.rows_sql(limit, offset), query.args).fetchall()
         total = con.execute(query.count_sql(), query.args).fetchone()[0] if include_total else None  # type: ignore[index]

@@ -28,13 +28,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_parser_lock = threading.Lock()
+_parser: duckdb.DuckDBPyConnection | None = None
+
+
 def _closed_connection() -> duckdb.DuckDBPyConnection:
-    """A connection that can touch no file at all: for parsing, since reading table names binds table
-    functions (read_csv would open its file)."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    """A connection that can touch no file at all, for parsing: reading table names binds table
+    functions (read_csv would open its file). One locked database per process, a cursor per call."""
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            _parser = duckdb.connect(
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+            )
+            _parser.execute("SET enable_external_access = false")
+            _parser.execute("SET lock_configuration = true")
+        return _parser.cursor()
 
 
 def _statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
