@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
 from sapan.datastore import engine
-from sapan.datastore.query import TableQuery, build_query
+from sapan.datastore.query import TableQuery, build_query, plain
 from sapan.errors import ValidationError
 
 MEDIA = {
@@ -66,10 +66,6 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def stream(dump: Dump) -> Iterator[bytes]:
     con = engine.cursor()
     try:
@@ -85,7 +81,7 @@ def stream(dump: Dump) -> Iterator[bytes]:
             )
             first = True
             while batch := cursor.fetchmany(BATCH):
-                text = ",".join(json.dumps([_plain(v) for v in row], ensure_ascii=False) for row in batch)
+                text = ",".join(json.dumps([plain(v) for v in row], ensure_ascii=False) for row in batch)
                 yield (text if first else "," + text).encode()
                 first = False
             yield b"]}"
@@ -98,7 +94,7 @@ def stream(dump: Dump) -> Iterator[bytes]:
         while batch := cursor.fetchmany(BATCH):
             buffer.seek(0)
             buffer.truncate()
-            writer.writerows([safe_cell(_plain(v)) for v in row] for row in batch)
+            writer.writerows([safe_cell(plain(v)) for v in row] for row in batch)
             yield buffer.getvalue().encode()
     finally:
         con.close()

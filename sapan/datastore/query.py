@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sapan.datastore.models import DatastoreTable
@@ -19,6 +21,15 @@ SQL_TYPES = {
     "text": "VARCHAR",
 }
 SORT = re.compile(r"^\s*(.+?)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+
+
+def plain(value: Any) -> Any:
+    """A cell as JSON carries it: dates as ISO text, decimals as floats."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def quote(name: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +13,7 @@ from sapan.catalog import resources as catalog_resources
 from sapan.datastore import engine
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
 from sapan.datastore.models import DatastoreTable
-from sapan.datastore.query import build_query
+from sapan.datastore.query import build_query, plain
 from sapan.datastore.reading import IngestError
 from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, ValidationError
@@ -96,14 +94,6 @@ def _table(session: Session, actor: Actor, resource_id: Any, storage: Any) -> tu
     return table, path
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
     """datastore_search with CKAN's parameters and result shape."""
     resource_id = params.get("resource_id") or params.get("id")
@@ -118,7 +108,7 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
         total = con.execute(query.count_sql(), query.args).fetchone()[0] if include_total else None  # type: ignore[index]
     finally:
         con.close()
-    rows = [[_json(v) for v in r] for r in records]
+    rows = [[plain(v) for v in r] for r in records]
     fmt = params.get("records_format", "objects")
     result: dict[str, Any] = {
         "resource_id": resource_id,

@@ -5,8 +5,6 @@ configuration locked, a time limit and a row limit."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -14,18 +12,11 @@ from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
 from sapan.datastore.models import DatastoreTable
+from sapan.datastore.query import plain
 from sapan.errors import NotFound, ValidationError
 
 CKAN_TYPES = {"BIGINT": "int", "INTEGER": "int", "HUGEINT": "int", "DOUBLE": "numeric", "DECIMAL": "numeric",
               "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "bool", "VARCHAR": "text"}  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 _parser_lock = threading.Lock()
@@ -128,6 +119,6 @@ def search_sql(
     return {
         "sql": sql,
         "fields": fields,
-        "records": [dict(zip(names, (_plain(v) for v in r), strict=True)) for r in rows[:max_rows]],
+        "records": [dict(zip(names, (plain(v) for v in r), strict=True)) for r in rows[:max_rows]],
         "records_truncated": len(rows) > max_rows,
     }
