@@ -46,24 +46,49 @@ def _normalised(column: str) -> str:
     return f"translate(trim({_q(column)}), '{THAI_DIGITS}', '{ARABIC}')"
 
 
-def _infer(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[tuple[str, str, str]]:
-    """For each column: (name, CKAN type, SQL that makes the typed value). A type is chosen only when
-    every non-empty cell reads as it (so a column of mostly numbers with one word stays text)."""
+def _candidates(con: duckdb.DuckDBPyConnection, columns: list[str], sample: int = 10_000) -> set[str]:
+    """Columns whose first rows could all be numbers or dates; only these get the full-column check."""
     checks = []
     for i, c in enumerate(columns):
         n = _normalised(c)
+        readable = f"regexp_matches({n}, '{NUM}') OR TRY_CAST({n} AS DATE) IS NOT NULL"
+        readable += f" OR regexp_matches({n}, '{DMY}')"
+        checks.append(f"bool_and({n} = '' OR {n} IS NULL OR {readable}) AS c{i}")
+    row = con.execute(f"SELECT {', '.join(checks)} FROM (SELECT * FROM raw LIMIT {sample})").fetchone()
+    assert row is not None
+    return {c for c, ok in zip(columns, row, strict=True) if ok is not False}
+
+
+def _infer(
+    con: duckdb.DuckDBPyConnection, columns: list[str]
+) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+    """For each column: (name, CKAN type, SQL that makes the typed value), and how many cells of each
+    typed column needed Thai digits folded, separators dropped or a BE year. A type is chosen only
+    when every non-empty cell reads as it (so a column of mostly numbers with one word stays text)."""
+    candidates = _candidates(con, columns)
+    checks = []
+    for i, c in enumerate(columns):
+        n = _normalised(c)
+        if c not in candidates:  # the sample already holds a cell no type reads: text, no full scan
+            checks.append(f"0 AS f{i}, 0 AS i{i}, 0 AS n{i}, 0 AS d{i}, 0 AS m{i}, 0 AS k{i}")
+            continue
         checks.append(
             f"count(NULLIF({n}, '')) AS f{i}, "
             f"count(*) FILTER (WHERE regexp_matches({n}, '{INT}')) AS i{i}, "
             f"count(*) FILTER (WHERE regexp_matches({n}, '{NUM}') AND {n} NOT IN ('', '-', '.')) AS n{i}, "
             f"count(TRY_CAST({n} AS DATE)) AS d{i}, "
-            f"count(*) FILTER (WHERE regexp_matches({n}, '{DMY}')) AS m{i}"
+            f"count(*) FILTER (WHERE regexp_matches({n}, '{DMY}')) AS m{i}, "
+            f"count(*) FILTER (WHERE (trim({_q(c)}) <> replace({n}, ',', '')) "
+            f"OR (TRY_CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER) > 2400)) AS k{i}"
         )
     row = con.execute(f"SELECT {', '.join(checks)} FROM raw").fetchone()
     assert row is not None
     out = []
+    coerced: dict[str, int] = {}
     for i, c in enumerate(columns):
-        filled, ints, nums, iso, dmy = row[5 * i : 5 * i + 5]
+        filled, ints, nums, iso, dmy, changed = row[6 * i : 6 * i + 6]
+        if filled and changed and filled in (ints, nums, iso, dmy):
+            coerced[c] = int(changed)
         n = _normalised(c)
         if filled and ints == filled:
             out.append((c, "int", f"TRY_CAST(replace({n}, ',', '') AS BIGINT)"))
@@ -80,7 +105,7 @@ def _infer(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[tuple[str
             out.append((c, "date", f"TRY_CAST(make_date({year}, {month}, {day}) AS DATE)"))
         else:
             out.append((c, "text", f"NULLIF(trim({_q(c)}), '')"))
-    return out
+    return out, coerced
 
 
 def ingest_csv(
@@ -119,19 +144,18 @@ def ingest_csv(
                 "null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true)"
             )
             progress(0.5, "inferring types")
-            fields = _infer(con, layout.columns)
+            fields, coerced = _infer(con, layout.columns)
         except duckdb.Error as exc:
             raise IngestError(f"The file could not be read as a table: {str(exc).splitlines()[0]}") from exc
         select = ", ".join(f"{expr} AS {_q(name)}" for name, _, expr in fields)
         target = workdir / "table.parquet"
         progress(0.6, "writing Parquet")
         con.execute(
-            f"COPY (SELECT row_number() OVER () AS _id, {select} FROM raw) TO '{target}' "
+            f"COPY (SELECT rowid + 1 AS _id, {select} FROM raw) TO '{target}' "
             "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
         )
-        rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])  # type: ignore[index]
+        rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
         rejected = int(con.execute("SELECT count(*) FROM reject_errors").fetchone()[0])  # type: ignore[index]
-        coerced = _coerced(con, fields)
     finally:
         con.close()
     if rows == 0:
@@ -146,22 +170,6 @@ def ingest_csv(
         "values_coerced": coerced,
     }
     return target, [{"id": name, "type": kind} for name, kind, _ in fields], rows, report
-
-
-def _coerced(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, str, str]]) -> dict[str, int]:
-    """How many cells of each typed column needed Thai digits folded, separators dropped or BE years."""
-    parts = [
-        f"count(*) FILTER (WHERE (trim({_q(n)}) <> replace({_normalised(n)}, ',', '')) "
-        f"OR (TRY_CAST(regexp_extract({_normalised(n)}, '{DMY}', 3) AS INTEGER) > 2400))"
-        for n, kind, _ in fields
-        if kind != "text"
-    ]
-    if not parts:
-        return {}
-    row = con.execute(f"SELECT {', '.join(parts)} FROM raw").fetchone()
-    assert row is not None
-    typed = [n for n, kind, _ in fields if kind != "text"]
-    return {name: int(count) for name, count in zip(typed, row, strict=True) if count}
 
 
 def new_workdir() -> Path:
