@@ -33,7 +33,7 @@ from sapan.catalog.profiles import load_profile  # noqa: E402
 from sapan.config import Settings  # noqa: E402
 from sapan.db import new_id, transaction, utcnow  # noqa: E402
 from sapan.search.evaluation import catalogue_records, load_judgments  # noqa: E402
-from sapan.search.service import SearchQuery, reindex, search_datasets  # noqa: E402
+from sapan.search.service import FACETS, SearchQuery, reindex, search_datasets  # noqa: E402
 from sapan.services import Services, build_services  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search"
@@ -147,7 +147,11 @@ def run_backend(name: str, url: str, n: int, queries: int) -> dict[str, float]:
 def _sapan(services: Services, cfg: Any) -> Any:
     def run(q: str) -> int:
         with transaction(services.sessions) as session:
-            return int(search_datasets(session, cfg, ANONYMOUS, SearchQuery(q=q, rows=10))["count"])
+            return int(
+                search_datasets(
+                    session, cfg, ANONYMOUS, SearchQuery(q=q, rows=10, facet_fields=list(FACETS))
+                )["count"]
+            )
 
     return run
 

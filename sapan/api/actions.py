@@ -17,7 +17,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
 from sapan.errors import ValidationError
-from sapan.search.service import FACETS, SearchQuery, search_datasets
+from sapan.search.service import SearchQuery, search_datasets
 
 
 @dataclass
@@ -147,7 +147,7 @@ def package_search(call: Call) -> Any:
         rows=int_param(d, "rows", 10, 0, 1000) or 0,
         start=int_param(d, "start", 0, 0) or 0,
         sort=str_param(d, "sort") or "score desc, metadata_modified desc",
-        facet_fields=list_param(d, "facet.field", list(FACETS)),
+        facet_fields=list_param(d, "facet.field", []),  # as CKAN: no facets unless asked for
         facet_limit=int_param(d, "facet.limit", 50, -1) or 50,
         include_private=bool_param(d, "include_private"),
         include_drafts=bool_param(d, "include_drafts"),

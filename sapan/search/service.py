@@ -29,7 +29,7 @@ class SearchQuery:
     rows: int = 10
     start: int = 0
     sort: str = "score desc, metadata_modified desc"
-    facet_fields: list[str] = field(default_factory=lambda: list(FACETS))
+    facet_fields: list[str] = field(default_factory=list)  # CKAN's default: none
     facet_limit: int = 50
     include_private: bool = False
     include_drafts: bool = False
