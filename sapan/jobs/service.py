@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sapan.db import transaction, utcnow
@@ -56,13 +56,21 @@ def latest_job(session: Session, kind: str, key: str, value: str) -> Job | None:
 
 
 def _claim(session: Session) -> Job | None:
-    query = select(Job).where(Job.state == "queued").order_by(Job.created).limit(1)
+    """Take the oldest queued job. Several workers (threads or processes) never take the same one:
+    PostgreSQL skips rows another worker has locked, and the conditional UPDATE lets only one
+    worker move a job from queued to running (SQLite has no row locks)."""
+    query = select(Job.id).where(Job.state == "queued").order_by(Job.created).limit(5)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)  # several workers never take the same job
-    job = session.scalar(query)
-    if job is not None:
-        job.state, job.started, job.attempts = "running", utcnow(), job.attempts + 1
-    return job
+        query = query.with_for_update(skip_locked=True)
+    for job_id in session.scalars(query).all():
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", started=utcnow(), attempts=Job.attempts + 1)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            return session.get(Job, job_id)
+    return None
 
 
 def run_one(services: Any, handlers: dict[str, Handler]) -> bool:
