@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     site_title: str = Field("Sapan สะพาน", description="Name of the portal shown in pages and site_read.")
     embedded_worker: bool = Field(
         True,
-        description="Run background jobs (ingest) inside `sapan serve`; turn off when separate workers run.",
+        description="Run background jobs (ingest) inside each `sapan serve` process (each job runs once).",
     )
     datastore_sql_timeout: float = Field(5.0, description="Seconds a datastore_search_sql query may run.")
     datastore_sql_max_rows: int = Field(
