@@ -49,10 +49,17 @@ class TableQuery:
     def rows_sql(self, limit: int | None = None, offset: int = 0) -> str:
         where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
         page = f" LIMIT {limit} OFFSET {offset}" if limit is not None else ""
-        order = ", ".join(self.order) or ("_id" if "_id" in self.columns or not self.distinct else "1")
+        if self.order:
+            order = " ORDER BY " + ", ".join(self.order)
+        elif self.distinct:
+            order = " ORDER BY 1"
+        else:
+            # The Parquet file is written in _id order and DuckDB keeps file order for queries
+            # without ORDER BY (preserve_insertion_order, on by default): no sort needed.
+            order = ""
         return (
             f"SELECT {'DISTINCT ' if self.distinct else ''}{', '.join(quote(c) for c in self.columns)} "
-            f"FROM {self.source}{where} ORDER BY {order}{page}"
+            f"FROM {self.source}{where}{order}{page}"
         )
 
     def count_sql(self) -> str:

@@ -158,3 +158,18 @@ def test_file_names_with_quotes_ingest(
     res = upload(client, sysadmin, "quoted", "it's 'beds'.csv", ICU_BEDS)
     run_pending(services, handlers())
     assert api.ok("datastore_search", resource_id=res["id"], limit=1)["total"] == 75
+
+
+def test_default_order_is_id_order_across_pages(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    rows = "\n".join(str(i * 7) for i in range(110_000))  # more than one Parquet row group (100,000)
+    api.ok("package_create", sysadmin, name="ordered", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "ordered", "rows.csv", f"เลข\n{rows}\n".encode())
+    run_pending(services, handlers())
+    for offset in (0, 99_995, 109_990):
+        page = api.ok(
+            "datastore_search", resource_id=res["id"], offset=offset, limit=10, records_format="lists"
+        )
+        assert [r[0] for r in page["records"]] == list(range(offset + 1, offset + 11))
+        assert [r[1] for r in page["records"]] == [7 * i for i in range(offset, offset + 10)]
