@@ -5,6 +5,7 @@ configuration locked, a time limit and a row limit."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import duckdb
@@ -75,6 +76,40 @@ def _tables(
     return out
 
 
+_sandbox_lock = threading.Lock()
+_sandboxes: OrderedDict[tuple[tuple[str, str], ...], duckdb.DuckDBPyConnection] = OrderedDict()
+SANDBOXES = 16
+
+
+def _sandbox(tables: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A locked DuckDB database whose only readable files are these tables' Parquet, with a view per
+    table. Opening one costs ~10 ms, so the last few are kept (keyed by exactly which files they may
+    read: a re-ingested table has a new file, so a new sandbox); each query gets its own cursor."""
+    key = tuple(sorted(tables.items()))
+    with _sandbox_lock:
+        if key in _sandboxes:
+            _sandboxes.move_to_end(key)
+            return _sandboxes[key]
+        db = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                    "memory_limit": "1GB", "threads": 2}
+        )  # fmt: skip
+        if tables:
+            paths = ", ".join("'" + p.replace("'", "''") + "'" for p in tables.values())
+            db.execute(f"SET allowed_paths = [{paths}]")
+        db.execute("SET enable_external_access = false")
+        db.execute("SET lock_configuration = true")
+        for name, path in tables.items():
+            quoted = '"' + name.replace('"', '""') + '"'
+            db.execute(
+                f"CREATE VIEW {quoted} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')"
+            )
+        _sandboxes[key] = db
+        if len(_sandboxes) > SANDBOXES:
+            _sandboxes.popitem(last=False)  # closed by the collector once no cursor uses it
+        return db
+
+
 def search_sql(
     session: Session, storage: Any, actor: Actor, sql: Any, timeout: float = 5.0, max_rows: int = 32000
 ) -> dict[str, Any]:
@@ -87,22 +122,9 @@ def search_sql(
         tables = _tables(parser, session, storage, actor, query)
     finally:
         parser.close()
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                "memory_limit": "1GB", "threads": 2}
-    )  # fmt: skip
+    con = _sandbox(tables).cursor()
     timer = threading.Timer(timeout, con.interrupt)
     try:
-        paths = ", ".join("'" + p.replace("'", "''") + "'" for p in tables.values())
-        if tables:
-            con.execute(f"SET allowed_paths = [{paths}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        for name, path in tables.items():
-            quoted = '"' + name.replace('"', '""') + '"'
-            con.execute(
-                f"CREATE VIEW {quoted} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')"
-            )
         timer.start()
         cursor = con.execute(f"SELECT * FROM ({query}) AS result LIMIT {max_rows + 1}")
         rows = cursor.fetchall()
