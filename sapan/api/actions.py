@@ -382,6 +382,30 @@ def datastore_search_sql(call: Call) -> Any:
     )  # fmt: skip
 
 
+@action("datastore_create", write=True)
+def datastore_create(call: Call) -> Any:
+    """A table pushed as JSON: resource_id, fields [{id, type}], records, primary_key."""
+    from sapan.datastore.push import create
+
+    return create(call.session, call.cfg.storage, call.actor, call.data)
+
+
+@action("datastore_upsert", write=True)
+def datastore_upsert(call: Call) -> Any:
+    """Add or change records of a pushed table: resource_id, records, method (upsert, insert, update)."""
+    from sapan.datastore.push import upsert
+
+    return upsert(call.session, call.cfg.storage, call.actor, call.data)
+
+
+@action("datastore_delete", write=True)
+def datastore_delete(call: Call) -> Any:
+    """Delete the records matching filters, or the whole table without filters: resource_id, filters."""
+    from sapan.datastore.push import delete
+
+    return delete(call.session, call.cfg.storage, call.actor, call.data)
+
+
 @action("datastore_info")
 def datastore_info(call: Call) -> Any:
     """A resource's table: fields, row count, the last ingest's report, error and job progress."""
