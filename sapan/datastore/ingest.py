@@ -140,7 +140,7 @@ def ingest_csv(
             # (types, coercion counts, the Parquet write) reads that instead of parsing the CSV again.
             con.execute(
                 f"CREATE TABLE raw AS SELECT * FROM read_csv('{quoted_path}', delim='{delim}', header=false, "
-                f"skip={layout.skip_lines}, columns={types}, auto_detect=false, quote='\"', escape='\"', "
+                f"skip={layout.skip_rows}, columns={types}, auto_detect=false, quote='\"', escape='\"', "
                 "null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true)"
             )
             progress(0.5, "inferring types")
@@ -163,7 +163,7 @@ def ingest_csv(
     report = {
         "encoding": layout.encoding,
         "delimiter": layout.delimiter,
-        "title_rows_skipped": max(0, layout.skip_lines - 1),
+        "title_rows_skipped": layout.skip_rows - 1,
         "rows_read": rows,
         "rows_rejected": rejected,
         "undecodable_characters": bad,

@@ -23,7 +23,8 @@ class IngestError(SapanError):
 class Layout:
     encoding: str
     delimiter: str
-    skip_lines: int  # physical lines before the first data row (title rows and the header)
+    skip_rows: int  # CSV rows before the first data row: title rows and the header (DuckDB's `skip`
+    # counts rows, so a header cell holding line breaks still counts once)
     columns: list[str]
 
 
@@ -80,11 +81,7 @@ def sniff_layout(stream: IO[bytes]) -> Layout:
         delimiter = csv.Sniffer().sniff("\n".join(lines[:30]), delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = "\t" if lines and lines[0].count("\t") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-    rows, ends = [], []
-    for row in reader:
-        rows.append(row)
-        ends.append(reader.line_num)  # header cells may hold line breaks: count physical lines
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     widths = [sum(1 for cell in row if cell.strip()) for row in rows]
     if not widths or max(widths) == 0:
         raise IngestError("The file has no columns")
@@ -96,4 +93,4 @@ def sniff_layout(stream: IO[bytes]) -> Layout:
         raise IngestError("The file has a header but no rows")
     if len(columns) > 5000:
         raise IngestError(f"The file has {len(columns)} columns; at most 5,000 are supported")
-    return Layout(encoding, delimiter, ends[header_row], columns)
+    return Layout(encoding, delimiter, header_row + 1, columns)

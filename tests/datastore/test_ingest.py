@@ -173,3 +173,28 @@ def test_default_order_is_id_order_across_pages(
         )
         assert [r[0] for r in page["records"]] == list(range(offset + 1, offset + 11))
         assert [r[1] for r in page["records"]] == [7 * i for i in range(offset, offset + 10)]
+
+
+def test_header_cells_with_line_breaks_lose_no_rows() -> None:
+    import io
+
+    from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
+
+    # Shaped like data.gov.sg's waste statistics: header cells broken over lines, years as "2,016".
+    content = (
+        b'Waste Type,"Waste\nDisposed\nof (tonne)","Total\nWaste\nRecycled\n(tonne)",Year\r\n'
+        b'Food,"679,900","111,100","2,016"\r\nPaper,"576,000","607,100","2,016"\r\nGlass,"58,800","14,600","2,015"\r\n'
+    )
+    workdir = new_workdir()
+    try:
+        _, fields, rows, report = ingest_csv(io.BytesIO(content), workdir, lambda f, m: None, len(content))
+    finally:
+        remove_workdir(workdir)
+    assert rows == 3 and report["title_rows_skipped"] == 0
+    assert [f["id"] for f in fields] == [
+        "Waste Type",
+        "Waste Disposed of (tonne)",
+        "Total Waste Recycled (tonne)",
+        "Year",
+    ]
+    assert [f["type"] for f in fields] == ["text", "int", "int", "int"]
