@@ -33,7 +33,8 @@ from sapan.catalog.profiles import load_profile  # noqa: E402
 from sapan.config import Settings  # noqa: E402
 from sapan.db import new_id, transaction, utcnow  # noqa: E402
 from sapan.search.evaluation import catalogue_records, load_judgments  # noqa: E402
-from sapan.search.service import FACETS, SearchQuery, reindex, search_datasets  # noqa: E402
+from sapan.search.query import FACET_FIELDS  # noqa: E402
+from sapan.search.service import SearchQuery, reindex, search_datasets  # noqa: E402
 from sapan.services import Services, build_services  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "search"
@@ -149,7 +150,7 @@ def _sapan(services: Services, cfg: Any) -> Any:
         with transaction(services.sessions) as session:
             return int(
                 search_datasets(
-                    session, cfg, ANONYMOUS, SearchQuery(q=q, rows=10, facet_fields=list(FACETS))
+                    session, cfg, ANONYMOUS, SearchQuery(q=q, rows=10, facet_fields=list(FACET_FIELDS))
                 )["count"]
             )
 

@@ -362,11 +362,7 @@ def datastore_search(call: Call) -> Any:
     offset, distinct, include_total, records_format (objects, lists, csv)."""
     from sapan.datastore.service import search
 
-    data = dict(call.data)
-    for key in ("filters", "fields"):
-        if isinstance(data.get(key), str) and data[key].strip().startswith(("{", "[")):
-            data[key] = _json_param(data[key], key)
-    return search(call.session, call.cfg.storage, call.actor, data)
+    return search(call.session, call.cfg.storage, call.actor, call.data)
 
 
 @action("datastore_search_sql")
@@ -421,12 +417,3 @@ def job_show(call: Call) -> Any:
 
     permissions.ensure_sysadmin(call.actor, "see jobs")
     return job_dict(get_job(call.session, require(call.data, "id")))
-
-
-def _json_param(raw: str, key: str) -> Any:
-    import json
-
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError.one(key, "Must be JSON") from exc

@@ -342,10 +342,3 @@ def count_indexable(session: Session) -> int:
     return int(
         session.scalar(select(func.count()).select_from(Dataset).where(Dataset.state != "deleted")) or 0
     )
-
-
-def count_visible(session: Session, actor: Actor) -> int:
-    query = select(func.count()).select_from(Dataset).where(Dataset.state == "active")
-    if not actor.sysadmin:
-        query = query.where(or_(Dataset.private.is_(False), Dataset.owner_org.in_(list(actor.roles))))
-    return int(session.scalar(query) or 0)

@@ -50,12 +50,6 @@ def prepare(session: Session, storage: Any, actor: Actor, resource_id: str, para
     if fmt not in MEDIA:
         raise ValidationError.one("format", f"Must be one of: {', '.join(MEDIA)}")
     table, path = _table(session, actor, resource_id, storage)
-    for key in ("filters", "fields"):
-        if isinstance(params.get(key), str) and params[key].strip().startswith(("{", "[")):
-            try:
-                params[key] = json.loads(params[key])
-            except ValueError as exc:
-                raise ValidationError.one(key, "Must be JSON") from exc
     return Dump(build_query(table, path, params), fmt, f"{resource_id}.{fmt}")
 
 

@@ -4,7 +4,6 @@ so memory stays flat whatever the file's size. The original file is never change
 from __future__ import annotations
 
 import codecs
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -180,6 +179,3 @@ def new_workdir() -> Path:
 
 def remove_workdir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-__all__ = ["IngestError", "ingest_csv", "new_workdir", "remove_workdir", "os"]

@@ -3,6 +3,7 @@ a table's Parquet file. Shared by datastore_search and the dumps."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,10 +68,21 @@ class TableQuery:
         return f"SELECT count(*) FROM {self.source}{where}"
 
 
+def _json(value: Any, key: str) -> Any:
+    """Query strings and forms carry filters/fields as JSON text."""
+    if isinstance(value, str) and value.strip().startswith(("{", "[")):
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValidationError.one(key, "Must be JSON") from exc
+    return value
+
+
 def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> TableQuery:
     """Check every parameter against the table's fields; raise ValidationError naming the bad one."""
     fields = [{"id": "_id", "type": "int"}, *table.fields]
     known = {f["id"]: f["type"] for f in fields}
+    params = {**params, **{k: _json(params[k], k) for k in ("filters", "fields") if k in params}}
     where: list[str] = []
     args: list[Any] = []
     filters = params.get("filters") or {}

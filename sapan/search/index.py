@@ -85,21 +85,12 @@ def facet_keys(doc: Document) -> list[str]:
     return [f"{field}{FACET_KEY_SEPARATOR}{value}" for field, value, _ in doc.facets]
 
 
-def _write_fulltext(session: Session, pairs: list[tuple[int, Document]]) -> None:
-    """SQLite: a row in the FTS5 table. PostgreSQL: the tsvector, and the facet values as an array
-    (facet counts then need no join)."""
-    if not pairs:
-        return
-    if is_postgres(session):
-        session.execute(
-            text("UPDATE search_doc SET tsv = CAST(:tsv AS tsvector), facet_keys = :keys WHERE id = :id"),
-            [{"id": i, "tsv": tsvector_literal(d), "keys": facet_keys(d)} for i, d in pairs],
-        )
-    else:
-        session.execute(
-            INSERT_FTS,
-            [{"rowid": i, **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}} for i, d in pairs],
-        )
+def _write_fts(session: Session, pairs: list[tuple[int, Document]]) -> None:
+    """SQLite's full-text rows. (On PostgreSQL the tsvector and the facet array go in with the
+    document's own INSERT.)"""
+    session.execute(
+        INSERT_FTS, [{"rowid": i, **{f: " ".join(d.fields.get(f, [])) for f in FIELDS}} for i, d in pairs]
+    )
 
 
 def _put_labels(session: Session, labels: dict[tuple[str, str], str]) -> None:
@@ -164,7 +155,7 @@ def put_document(session: Session, doc: Document) -> None:
         doc_id = session.execute(
             insert(SearchDoc).values(**_doc_row(doc)).returning(SearchDoc.id)
         ).scalar_one()
-        _write_fulltext(session, [(doc_id, doc)])
+        _write_fts(session, [(doc_id, doc)])
     if doc.facets:
         session.execute(
             insert(SearchFacet), [{"doc_id": doc_id, "field": f, "value": v} for f, v, _ in doc.facets]
@@ -229,7 +220,7 @@ def _bulk_insert(
         session.execute(PG_INSERT_DOC, rows)
     else:
         session.execute(insert(SearchDoc), [{"id": i, **_doc_row(d)} for i, d in chunk])
-        _write_fulltext(session, chunk)
+        _write_fts(session, chunk)
     facets = [{"doc_id": i, "field": f, "value": v} for i, d in chunk for f, v, _ in d.facets]
     labels.update({(f, v): lb for _, d in chunk for f, v, lb in d.facets if lb != v})
     if facets:

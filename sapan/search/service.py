@@ -19,7 +19,6 @@ from sapan.search.query import FACET_FIELDS, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
-FACETS = FACET_FIELDS
 
 
 @dataclass

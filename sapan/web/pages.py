@@ -27,7 +27,7 @@ def _home(services: Services, q: str) -> dict[str, Any]:
             session,
             services.catalog,
             ANONYMOUS,
-            SearchQuery(q=q, rows=30, sort="metadata_modified desc", facet_fields=["organization", "groups"]),
+            SearchQuery(q=q, rows=30, sort="metadata_modified desc"),
         )
         orgs = groups.list_groups(session, ANONYMOUS, True, all_fields=True)
         return {"found": found, "organizations": orgs, "q": q}
