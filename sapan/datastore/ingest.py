@@ -6,7 +6,9 @@ from __future__ import annotations
 import codecs
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,7 +19,15 @@ from sapan.datastore.reading import IngestError, Layout, sniff_layout
 THAI_DIGITS, ARABIC = "๐๑๒๓๔๕๖๗๘๙", "0123456789"
 INT = r"^-?[0-9]{1,3}(,[0-9]{3})*$|^-?[0-9]+$"
 NUM = r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)(\.[0-9]+)?$"
+LEADING_ZERO = r"^-?0[0-9]"  # codes such as 0105536092641 or 01: as numbers they would lose the zero
 DMY = r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$"
+# 25 มี.ค. 64, ๒๕ มีนาคม ๒๕๖๔, 1 ม.ค. พ.ศ. 2564 once dots and spaces are dropped: day, month, year
+THAI_DATE = r"^([0-9]{1,2})([ก-ฮะ-์]+?)(พศ)?([0-9]{2}|[0-9]{4})$"
+MONTHS = (
+    "['มค', 'กพ', 'มีค', 'เมย', 'พค', 'มิย', 'กค', 'สค', 'กย', 'ตค', 'พย', 'ธค']",
+    "['มกราคม', 'กุมภาพันธ์', 'มีนาคม', 'เมษายน', 'พฤษภาคม', 'มิถุนายน', 'กรกฎาคม', 'สิงหาคม', "
+    "'กันยายน', 'ตุลาคม', 'พฤศจิกายน', 'ธันวาคม']",
+)
 
 
 def _q(name: str) -> str:
@@ -40,71 +50,197 @@ def _transcode(source: IO[bytes], encoding: str, target: Path, progress: Callabl
     return bad
 
 
-def _normalised(column: str) -> str:
-    """SQL for a cell as numbers and dates see it: trimmed, Thai digits made Arabic."""
+def _normalised(column: str, thai_digits: bool = True) -> str:
+    """SQL for a cell as numbers and dates see it: trimmed, Thai digits made Arabic. translate() is
+    the costliest step of an ingest, so it runs only on columns that hold a Thai digit."""
+    if not thai_digits:
+        return f"trim({_q(column)})"
     return f"translate(trim({_q(column)}), '{THAI_DIGITS}', '{ARABIC}')"
 
 
-def _candidates(con: duckdb.DuckDBPyConnection, columns: list[str], sample: int = 10_000) -> set[str]:
-    """Columns whose first rows could all be numbers or dates; only these get the full-column check."""
-    checks = []
-    for i, c in enumerate(columns):
-        n = _normalised(c)
-        readable = f"regexp_matches({n}, '{NUM}') OR TRY_CAST({n} AS DATE) IS NOT NULL"
-        readable += f" OR regexp_matches({n}, '{DMY}')"
-        checks.append(f"bool_and({n} = '' OR {n} IS NULL OR {readable}) AS c{i}")
-    row = con.execute(f"SELECT {', '.join(checks)} FROM (SELECT * FROM raw LIMIT {sample})").fetchone()
-    assert row is not None
-    return {c for c, ok in zip(columns, row, strict=True) if ok is not False}
+def _thai_date(n: str) -> tuple[str, str]:
+    """SQL for (the cell without dots and spaces, the Thai month's number or 0)."""
+    squeezed = f"replace(replace({n}, '.', ''), ' ', '')"
+    name = f"regexp_extract({squeezed}, '{THAI_DATE}', 2)"
+    return squeezed, f"greatest(list_position({MONTHS[0]}, {name}), list_position({MONTHS[1]}, {name}), 0)"
 
 
-def _infer(
-    con: duckdb.DuckDBPyConnection, columns: list[str]
-) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
-    """For each column: (name, CKAN type, SQL that makes the typed value), and how many cells of each
-    typed column needed Thai digits folded, separators dropped or a BE year. A type is chosen only
-    when every non-empty cell reads as it (so a column of mostly numbers with one word stays text)."""
-    candidates = _candidates(con, columns)
+SQL_TYPE = {"int": "BIGINT", "numeric": "DOUBLE", "date": "DATE"}
+KINDS = ("int", "numeric", "date", "dmy", "thai_date")  # tried in this order: the most specific first
+
+
+def _condition(kind: str, n: str) -> str:
+    """SQL that is true when the normalised cell `n` reads as this kind."""
+    if kind == "int":
+        return f"regexp_matches({n}, '{INT}') AND NOT regexp_matches({n}, '{LEADING_ZERO}')"
+    if kind == "numeric":
+        number = f"regexp_matches({n}, '{NUM}') AND {n} NOT IN ('', '-', '.')"
+        return f"{number} AND NOT regexp_matches({n}, '{LEADING_ZERO}')"
+    if kind == "date":
+        return f"TRY_CAST({n} AS DATE) IS NOT NULL"
+    if kind == "dmy":
+        return f"regexp_matches({n}, '{DMY}')"
+    squeezed, month = _thai_date(n)
+    return f"regexp_matches({squeezed}, '{THAI_DATE}') AND {month} > 0"
+
+
+def _typed(kind: str, n: str) -> tuple[str, str]:
+    """(CKAN type, SQL for the typed value) of a column of this kind."""
+    if kind in ("int", "numeric"):
+        return kind, f"TRY_CAST(replace({n}, ',', '') AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
+    if kind == "date":
+        return "date", f"TRY_CAST({n} AS DATE)"
+    if kind == "dmy":  # dd/mm/yyyy; a year past 2400 is Buddhist-era (BE = CE + 543)
+        y = f"CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER)"
+        year = f"(CASE WHEN {y} > 2400 THEN {y} - 543 ELSE {y} END)"
+        month, day = (f"CAST(regexp_extract({n}, '{DMY}', {g}) AS INTEGER)" for g in (2, 1))
+        return "date", f"TRY_CAST(make_date({year}, {month}, {day}) AS DATE)"
+    squeezed, month = _thai_date(n)
+    y = f"CAST(regexp_extract({squeezed}, '{THAI_DATE}', 4) AS INTEGER)"
+    # two-digit years are BE (๖๔ is 2564), as abbreviated Thai dates write them
+    year = f"(CASE WHEN {y} < 100 THEN {y} + 1957 WHEN {y} > 2400 THEN {y} - 543 ELSE {y} END)"
+    day = f"CAST(regexp_extract({squeezed}, '{THAI_DATE}', 1) AS INTEGER)"
+    return "date", f"TRY_CAST(make_date({year}, {month}, {day}) AS DATE)"
+
+
+def _changed(kind: str, column: str, n: str) -> str:
+    """SQL true for a cell the typed value changes beyond trimming (reported as coerced)."""
+    digit = f"regexp_matches({_q(column)}, '[๐-๙]')"
+    if kind in ("int", "numeric"):
+        return f"contains({_q(column)}, ',') OR {digit}"
+    if kind == "dmy":
+        return f"{digit} OR TRY_CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER) > 2400"
+    return digit if kind == "date" else "true"
+
+
+@dataclass
+class _Column:
+    """What the ingest knows about one column while it decides its type."""
+
+    name: str
+    kinds: list[str]  # kinds every cell read so far fits, most specific first; empty: text
+    thai: bool = False  # holds Thai digits: read through translate()
+    native: bool = False  # clean in the sample: DuckDB's reader casts it; a failed cast is a reject
+    padded: bool = False  # text whose sampled cells have spaces around them
+    coerced: int = 0
+
+    def reader_type(self) -> str:
+        return SQL_TYPE[self.kinds[0]] if self.native else "VARCHAR"
+
+    def field(self) -> tuple[str, str, str]:
+        """(name, CKAN type, SQL for the typed value over what the reader gives)."""
+        c = _q(self.name)
+        if not self.kinds:
+            return self.name, "text", f"NULLIF(trim({c}), '')" if self.padded else c
+        if self.native:
+            return self.name, self.kinds[0], c
+        if not self.coerced and self.kinds[0] in SQL_TYPE:  # DuckDB's cast trims
+            return self.name, self.kinds[0], f"TRY_CAST({c} AS {SQL_TYPE[self.kinds[0]]})"
+        return self.name, *_typed(self.kinds[0], _normalised(self.name, self.thai))
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, source: str, names: list[str], sample: int = 10_000
+) -> list[_Column]:
+    """Read the first rows and guess each column: the kinds all its cells fit, whether DuckDB's own
+    cast can read it (no Thai digits, separators or BE years) and whether text needs trimming."""
+    con.execute(f"CREATE TABLE sample AS SELECT * FROM {source} LIMIT {sample}")
     checks = []
-    for i, c in enumerate(columns):
+    for c in names:
         n = _normalised(c)
-        if c not in candidates:  # the sample already holds a cell no type reads: text, no full scan
-            checks.append(f"0 AS f{i}, 0 AS i{i}, 0 AS n{i}, 0 AS d{i}, 0 AS m{i}, 0 AS k{i}")
-            continue
-        checks.append(
-            f"count(NULLIF({n}, '')) AS f{i}, "
-            f"count(*) FILTER (WHERE regexp_matches({n}, '{INT}')) AS i{i}, "
-            f"count(*) FILTER (WHERE regexp_matches({n}, '{NUM}') AND {n} NOT IN ('', '-', '.')) AS n{i}, "
-            f"count(TRY_CAST({n} AS DATE)) AS d{i}, "
-            f"count(*) FILTER (WHERE regexp_matches({n}, '{DMY}')) AS m{i}, "
-            f"count(*) FILTER (WHERE (trim({_q(c)}) <> replace({n}, ',', '')) "
-            f"OR (TRY_CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER) > 2400)) AS k{i}"
-        )
-    row = con.execute(f"SELECT {', '.join(checks)} FROM raw").fetchone()
+        checks += [f"bool_and({n} = '' OR {n} IS NULL OR ({_condition(k, n)}))" for k in KINDS]
+        checks += [
+            f"count(NULLIF({n}, ''))",
+            f"bool_or(regexp_matches({_q(c)}, '[๐-๙]'))",
+            f"bool_or(contains({_q(c)}, ','))",
+            f"bool_or({_q(c)} <> trim({_q(c)}))",
+        ]
+    row = con.execute(f"SELECT {', '.join(checks)} FROM sample").fetchone()
     assert row is not None
+    width = len(KINDS) + 4
     out = []
-    coerced: dict[str, int] = {}
-    for i, c in enumerate(columns):
-        filled, ints, nums, iso, dmy, changed = row[6 * i : 6 * i + 6]
-        if filled and changed and filled in (ints, nums, iso, dmy):
-            coerced[c] = int(changed)
-        n = _normalised(c)
-        if filled and ints == filled:
-            out.append((c, "int", f"TRY_CAST(replace({n}, ',', '') AS BIGINT)"))
-        elif filled and nums == filled:
-            out.append((c, "numeric", f"TRY_CAST(replace({n}, ',', '') AS DOUBLE)"))
-        elif filled and iso == filled:
-            out.append((c, "date", f"TRY_CAST({n} AS DATE)"))
-        elif filled and dmy == filled:
-            # dd/mm/yyyy; a year past 2400 is Buddhist-era (BE = CE + 543)
-            y = f"CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER)"
-            year = f"(CASE WHEN {y} > 2400 THEN {y} - 543 ELSE {y} END)"
-            month = f"CAST(regexp_extract({n}, '{DMY}', 2) AS INTEGER)"
-            day = f"CAST(regexp_extract({n}, '{DMY}', 1) AS INTEGER)"
-            out.append((c, "date", f"TRY_CAST(make_date({year}, {month}, {day}) AS DATE)"))
-        else:
-            out.append((c, "text", f"NULLIF(trim({_q(c)}), '')"))
-    return out, coerced
+    for i, c in enumerate(names):
+        cells = row[i * width : (i + 1) * width]
+        filled, thai, comma, padded = cells[len(KINDS) :]
+        kinds = [k for k, fits in zip(KINDS, cells, strict=False) if fits is not False]
+        native = bool(filled and kinds and kinds[0] in SQL_TYPE and not thai)
+        native = native and not (comma and kinds[0] != "date")
+        out.append(_Column(c, kinds, bool(thai), native, bool(padded)))
+    return out
+
+
+def _verify(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column]) -> None:
+    """Check the guessed kinds of these columns against every cell; a column whose cells do not all fit
+    a kind tries the next one, and ends as text. Each round reads the file once; usually one does."""
+    open_ = [c for c in columns if c.kinds]
+    while open_:
+        checks = []
+        for col in open_:
+            n = _normalised(col.name, col.thai)
+            checks.append(
+                f"count(NULLIF({n}, '')), count(*) FILTER (WHERE {_condition(col.kinds[0], n)}), "
+                f"count(*) FILTER (WHERE regexp_matches({_q(col.name)}, '[๐-๙]')), "
+                f"count(*) FILTER (WHERE {_changed(col.kinds[0], col.name, n)})"
+            )
+        row = con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchone()
+        assert row is not None
+        still = []
+        for k, col in enumerate(open_):
+            filled, matched, digits, changed = row[4 * k : 4 * k + 4]
+            if digits and not col.thai:
+                col.thai = True  # read it again with Thai digits folded
+                still.append(col)
+            elif filled and matched == filled:
+                col.coerced = int(filled if col.kinds[0] == "thai_date" else changed)
+            elif filled and len(col.kinds) > 1:
+                col.kinds.pop(0)
+                still.append(col)
+            else:
+                col.kinds = []
+        open_ = still
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_csv(path: Path, layout: Layout, types: list[str], rejects: str) -> str:
+    """DuckDB's CSV reader for this file: given column types, no guessing, short rows padded, broken
+    rows set aside in a rejects table (with the reason) instead of failing the whole file."""
+    columns = ", ".join(
+        f"'{n.replace(chr(39), chr(39) * 2)}': '{t}'" for n, t in zip(layout.columns, types, strict=True)
+    )
+    return (
+        f"read_csv({_literal(str(path))}, delim={_literal(layout.delimiter)}, "
+        f"header=false, skip={layout.skip_rows}, columns={{{columns}}}, auto_detect=false, quote='\"', "
+        "escape='\"', null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true, "
+        f"rejects_table='{rejects}', rejects_scan='{rejects}_scans')"
+    )
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    progress: Callable[[float, str], None],
+    span: tuple[float, float],
+    label: str,
+) -> None:
+    """Run one long statement, reporting DuckDB's own progress into [span] of the job's."""
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            share = con.query_progress()
+            if share >= 0:
+                progress(span[0] + (span[1] - span[0]) * share / 100, label)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        con.execute(sql)
+    finally:
+        done.set()
+        watcher.join()
 
 
 def ingest_csv(
@@ -115,7 +251,12 @@ def ingest_csv(
     local_path: str | None = None,
 ) -> tuple[Path, list[dict[str, str]], int, dict[str, Any]]:
     """Read a CSV/TSV stream into `workdir/table.parquet`. Returns (parquet path, fields, rows, report);
-    raises IngestError with a readable reason. A UTF-8 file already on local disk is read in place."""
+    raises IngestError with a readable reason. A UTF-8 file already on local disk is read in place.
+
+    The file is streamed, never loaded: the first rows suggest each column's type; columns DuckDB can
+    cast itself are read typed (a cell that fails makes the row a reject, and that column is then
+    checked in full and the table written again); columns needing Thai digits, separators or BE years
+    folded are checked in one pass before the write."""
     layout: Layout = sniff_layout(source)
     source.seek(0)
     total = size or 0
@@ -125,50 +266,77 @@ def ingest_csv(
     else:
         utf8 = workdir / "source.csv"
         bad = _transcode(
-            source, layout.encoding, utf8, lambda n: progress(0.4 * n / total if total else 0.2, "reading")
+            source, layout.encoding, utf8, lambda n: progress(0.3 * n / total if total else 0.2, "reading")
         )
     con = duckdb.connect(
         config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
     )
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    target = workdir / "table.parquet"
+    text = _read_csv(utf8, layout, ["VARCHAR"] * len(layout.columns), "rejects_text")
     try:
-        types = "{" + ", ".join("'" + c.replace("'", "''") + "': 'VARCHAR'" for c in layout.columns) + "}"
-        delim = layout.delimiter.replace("'", "''")
-        quoted_path = str(utf8).replace("'", "''")
-        try:
-            # One read of the file into a table (spilling to disk when large); every later pass
-            # (types, coercion counts, the Parquet write) reads that instead of parsing the CSV again.
-            con.execute(
-                f"CREATE TABLE raw AS SELECT * FROM read_csv('{quoted_path}', delim='{delim}', header=false, "
-                f"skip={layout.skip_rows}, columns={types}, auto_detect=false, quote='\"', escape='\"', "
-                "null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true)"
+        columns = _plan(con, text, layout.columns)
+        progress(0.35, "inferring types")
+        for attempt in range(len(columns) + 1):
+            _verify(con, text, [c for c in columns if c.kinds and not c.native and not c.coerced])
+            rejects = f"rejects_{attempt}"
+            typed = _read_csv(utf8, layout, [c.reader_type() for c in columns], rejects)
+            select = ", ".join(f"{expr} AS {_q(name)}" for name, _, expr in (c.field() for c in columns))
+            _run(
+                con,
+                f"COPY (SELECT row_number() OVER () AS _id, {select} FROM {typed}) "
+                f"TO {_literal(str(target))} (FORMAT parquet)",
+                progress,
+                (0.4, 0.95),
+                "writing Parquet",
             )
-            progress(0.5, "inferring types")
-            fields, coerced = _infer(con, layout.columns)
-        except duckdb.Error as exc:
-            raise IngestError(f"The file could not be read as a table: {str(exc).splitlines()[0]}") from exc
-        select = ", ".join(f"{expr} AS {_q(name)}" for name, _, expr in fields)
-        target = workdir / "table.parquet"
-        progress(0.6, "writing Parquet")
-        con.execute(
-            f"COPY (SELECT rowid + 1 AS _id, {select} FROM raw) TO '{target}' "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
-        )
-        rows = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
-        rejected = int(con.execute("SELECT count(*) FROM reject_errors").fetchone()[0])  # type: ignore[index]
+            failed = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT column_name FROM {rejects} WHERE error_type = 'CAST'"
+                ).fetchall()
+            }
+            if not failed:
+                break
+            for c in columns:  # a later cell DuckDB could not cast: check that column in full
+                c.native = c.native and c.name not in failed
+        rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])  # type: ignore[index]
+        rejected = con.execute(
+            f"SELECT count(DISTINCT line), list(DISTINCT line ORDER BY line)[:10], "
+            f"list(DISTINCT error_type ORDER BY error_type) FROM {rejects}"
+        ).fetchone()
+        assert rejected is not None
+    except duckdb.Error as exc:
+        raise IngestError(f"The file could not be read as a table: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()
     if rows == 0:
         raise IngestError("The file has a header but no rows")
+    fields = [c.field() for c in columns]
     report = {
         "encoding": layout.encoding,
         "delimiter": layout.delimiter,
         "title_rows_skipped": layout.skip_rows - 1,
         "rows_read": rows,
-        "rows_rejected": rejected,
+        "rows_rejected": int(rejected[0]),
+        "rejected_lines": rejected[1] or [],  # the first ten, as lines of the file
+        "rejected_because": [REASONS.get(e, e) for e in rejected[2] or []],
         "undecodable_characters": bad,
-        "values_coerced": coerced,
+        "values_coerced": {c.name: c.coerced for c in columns if c.coerced},
     }
     return target, [{"id": name, "type": kind} for name, kind, _ in fields], rows, report
+
+
+REASONS = {
+    "CAST": "a cell does not fit its column's type",
+    "MISSING COLUMNS": "fewer cells than the header",
+    "TOO MANY COLUMNS": "more cells than the header",
+    "UNQUOTED VALUE": "a quote in an unquoted cell",
+    "LINE SIZE OVER MAXIMUM": "the line is too long",
+    "INVALID UNICODE": "invalid characters",
+    "INVALID ENCODING": "invalid characters",
+}
 
 
 def new_workdir() -> Path:

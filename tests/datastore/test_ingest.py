@@ -198,3 +198,53 @@ def test_header_cells_with_line_breaks_lose_no_rows() -> None:
         "Year",
     ]
     assert [f["type"] for f in fields] == ["text", "int", "int", "int"]
+
+
+def _ingest(content: bytes) -> tuple[list[dict[str, str]], list[tuple[Any, ...]], dict[str, Any]]:
+    import io
+
+    import duckdb
+
+    from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
+
+    workdir = new_workdir()
+    try:
+        path, fields, _, report = ingest_csv(io.BytesIO(content), workdir, lambda f, m: None, len(content))
+        rows = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}') ORDER BY _id").fetchall()
+    finally:
+        remove_workdir(workdir)
+    return fields, rows, report
+
+
+def test_thai_month_names_and_codes_with_leading_zeros() -> None:
+    # Dates as Thai officials write them (built for this test: no public file has them): abbreviated
+    # months with a two-digit BE year in Thai digits, full month names, "พ.ศ." before the year.
+    content = (
+        "วันที่,รหัสจังหวัด,เลขทะเบียน,ยอด\n"
+        "๒๕ มี.ค. ๖๔,10,0105536092641,๑๒\n"
+        "1 มกราคม 2564,50,0105536092642,3\n"
+        "31 ธ.ค. พ.ศ. 2563,83,0105536092643,-\n"
+    ).encode()
+    fields, rows, report = _ingest(content)
+    assert [f["type"] for f in fields] == ["date", "int", "text", "text"]  # "-" keeps ยอด text
+    assert [r[1].isoformat() for r in rows] == ["2021-03-25", "2021-01-01", "2020-12-31"]
+    assert rows[0][3] == "0105536092641"  # a code keeps its leading zero
+    assert report["values_coerced"]["วันที่"] == 3
+
+
+def test_a_bad_cell_after_the_sample_changes_the_type_and_loses_no_row() -> None:
+    # The first 10,000 rows look like clean integers and ISO dates; later rows bring a decimal,
+    # a Thai-digit number, a word, and a BE date: the file is read again and every row is kept.
+    lines = ["เลข,ค่า,คำ,วัน"] + [f"{i},{i},{i},2024-01-0{1 + i % 9}" for i in range(12_000)]
+    lines += ["12000,1.5,ไม่ทราบ,2024-02-01", "12001,๗,7,2024-02-02", "12002,8,8,2024-02-03"]
+    fields, rows, report = _ingest("\n".join(lines).encode())
+    assert {f["id"]: f["type"] for f in fields} == {"เลข": "int", "ค่า": "numeric", "คำ": "text", "วัน": "date"}
+    assert len(rows) == 12_003 and report["rows_rejected"] == 0
+    assert rows[-2][1:3] == (12001, 7.0) and rows[-3][3] == "ไม่ทราบ"
+
+
+def test_ragged_rows_and_a_stray_quote_keep_their_rows() -> None:
+    content = 'จังหวัด,จำนวน\nน่าน,1\nแพร่,2,3,4,5\nพะเยา\n"ลำปาง,3\n'.encode()
+    fields, rows, report = _ingest(content)
+    assert [r[1:] for r in rows] == [("น่าน", 1), ("แพร่", 2), ("พะเยา", None), ("ลำปาง,3", None)]
+    assert report["rows_rejected"] == 0 and report["rejected_lines"] == []
