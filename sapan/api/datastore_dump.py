@@ -1,4 +1,4 @@
-"""/datastore/dump/{resource_id}: a table as CSV, TSV, JSON or Parquet, at CKAN's address."""
+"""/datastore/dump/{resource_id}: a table as CSV, TSV, JSON, Parquet or XLSX, at CKAN's address."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def _prepare(services: Services, token: str | None, resource_id: str, params: di
 
 @router.get("/datastore/dump/{resource_id}")
 async def dump(request: Request, resource_id: str) -> Response:
-    """The table (or the part filters/q select), streamed: format=csv (UTF-8 with BOM) | tsv | json | parquet;
-    also fields, sort, q and filters (JSON) as in datastore_search."""
+    """The table (or the part filters/q select), streamed: format=csv (UTF-8 with BOM) | tsv | json | parquet
+    | xlsx (at most 1,048,575 rows); also fields, sort, q and filters (JSON) as in datastore_search."""
     services: Services = request.app.state.services
     try:
         prepared = await run_in_threadpool(

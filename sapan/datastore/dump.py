@@ -1,5 +1,5 @@
 """Whole tables (or their filtered part) as files: CSV (UTF-8 with a BOM, so Excel shows Thai), TSV,
-JSON and Parquet, streamed in batches. Text cells that a spreadsheet would run as a formula are
+JSON, Parquet and XLSX, streamed in batches. Text cells that a spreadsheet would run as a formula are
 neutralised."""
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
+import xlsxwriter
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
@@ -26,9 +29,13 @@ MEDIA = {
     "tsv": "text/tab-separated-values; charset=utf-8",
     "json": "application/json",
     "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 BATCH = 10_000
+CHUNK = 1024 * 1024
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576 - 1  # Excel's sheet limit, less the header row
+EXCEL_DIGITS = 10**15  # Excel keeps 15 significant digits; longer integers would be rounded
 
 
 @dataclass
@@ -50,7 +57,28 @@ def prepare(session: Session, storage: Any, actor: Actor, resource_id: str, para
     if fmt not in MEDIA:
         raise ValidationError.one("format", f"Must be one of: {', '.join(MEDIA)}")
     table, path = _table(session, actor, resource_id, storage)
-    return Dump(build_query(table, path, params), fmt, f"{resource_id}.{fmt}")
+    query = build_query(table, path, params)
+    if fmt == "xlsx":
+        _check_xlsx_rows(query)
+    return Dump(query, fmt, f"{resource_id}.{fmt}")
+
+
+def _check_xlsx_rows(query: TableQuery) -> None:
+    """Refuse, before streaming, what one sheet cannot hold: XlsxWriter would drop the extra rows silently.
+    A table's Parquet file is never rewritten in place (changes go to a new file), so this count is
+    exactly what stream() will write."""
+    con = engine.cursor()
+    try:
+        found = con.execute(query.count_sql(), query.args).fetchone()
+    finally:
+        con.close()
+    rows = int(found[0]) if found else 0
+    if rows > XLSX_MAX_ROWS:
+        raise ValidationError.one(
+            "format",
+            f"This table has {rows:,} rows; an xlsx sheet holds at most {XLSX_MAX_ROWS:,}. "
+            "Use format=csv or format=parquet, or filters to select fewer rows.",
+        )
 
 
 def safe_cell(value: Any) -> Any:
@@ -65,6 +93,9 @@ def stream(dump: Dump) -> Iterator[bytes]:
     try:
         if dump.format == "parquet":
             yield from _parquet(con, dump)
+            return
+        if dump.format == "xlsx":
+            yield from _xlsx(con, dump)
             return
         cursor = con.execute(dump.query.rows_sql(), dump.query.args)
         if dump.format == "json":
@@ -102,8 +133,65 @@ def _parquet(con: duckdb.DuckDBPyConnection, dump: Dump) -> Iterator[bytes]:
             f"COPY ({dump.query.rows_sql()}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)",
             dump.query.args,
         )
-        with open(target, "rb") as f:
-            while chunk := f.read(1024 * 1024):
-                yield chunk
+        yield from _read_chunks(target)
     finally:
         os.unlink(target)
+
+
+def _xlsx(con: duckdb.DuckDBPyConnection, dump: Dump) -> Iterator[bytes]:
+    # A zip file can only be sent once finished: build it in a temp file, then stream that.
+    handle, target = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        options = {
+            "constant_memory": True,  # each row goes to disk once the next starts: memory stays flat
+            # Text stays text: nothing typed by a publisher becomes a formula, a link or a number.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,  # NaN in a numeric column would otherwise raise mid-file
+            "use_zip64": True,  # a wide table's sheet can pass 4 GiB; without it close() raises
+        }
+        with xlsxwriter.Workbook(target, options) as book:
+            sheet = book.add_worksheet("data")
+            formats = {
+                "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+                "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+            }
+            bold = book.add_format({"bold": True})
+            for col, name in enumerate(dump.query.columns):
+                sheet.write_string(0, col, name, bold)
+            sheet.freeze_panes(1, 0)
+            cursor = con.execute(dump.query.rows_sql(), dump.query.args)
+            row = 1
+            while batch := cursor.fetchmany(BATCH):
+                for values in batch:
+                    for col, value in enumerate(values):
+                        _xlsx_cell(sheet, row, col, value, formats)
+                    row += 1
+        yield from _read_chunks(target)
+    finally:
+        os.unlink(target)
+
+
+def _xlsx_cell(sheet: Any, row: int, col: int, value: Any, formats: dict[str, Any]) -> None:
+    """One typed cell; None stays empty."""
+    if value is None:
+        return
+    if isinstance(value, bool):  # before int: bool is an int
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int) and abs(value) >= EXCEL_DIGITS:
+        sheet.write_string(row, col, str(value))  # an ID of 16+ digits must not lose its last ones
+    elif isinstance(value, (int, float, Decimal)):
+        sheet.write_number(row, col, float(value))
+    elif isinstance(value, (date, datetime)) and value.year >= 1900:  # Excel has no earlier dates
+        kind = "datetime" if isinstance(value, datetime) else "date"
+        sheet.write_datetime(row, col, value, formats[kind])
+    else:
+        sheet.write_string(row, col, str(safe_cell(plain(value))))
+
+
+def _read_chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk

@@ -65,6 +65,9 @@ class TableQuery:
 
     def count_sql(self) -> str:
         where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
+        if self.distinct:  # the total counts the distinct rows the pages hold
+            columns = ", ".join(quote(c) for c in self.columns)
+            return f"SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {self.source}{where})"
         return f"SELECT count(*) FROM {self.source}{where}"
 
 

@@ -77,6 +77,8 @@ def test_thai_file_becomes_a_typed_table(
         "datastore_search", resource_id=res["id"], filters={"Region": ["ภาคเหนือ"]}, include_total=True
     )
     assert region["total"] == 17
+    regions = api.ok("datastore_search", resource_id=res["id"], fields="Region", distinct="true")
+    assert regions["total"] == 5 and len(regions["records"]) == 5  # the total counts distinct rows
 
 
 def test_bad_requests_are_validation_errors(
