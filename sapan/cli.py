@@ -193,4 +193,4 @@ def datastore_ingest(resource_id: str) -> None:
         _fail(exc)
     finally:
         services.close()
-    err.print(f"{result['rows']} rows, {result['fields']} columns.")
+    err.print(f"{result['rows']} rows, {result['fields']} columns, {result['tables']} table(s).")

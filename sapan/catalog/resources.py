@@ -90,22 +90,30 @@ def _format_of(filename: str) -> str:
     return ext.upper() if 0 < len(ext) <= 8 else ""
 
 
-TABULAR = frozenset({"CSV", "TSV", "TXT"})
+TABULAR = frozenset({"CSV", "TSV", "TXT", "XLSX", "XLS", "ODS", "JSON", "GEOJSON"})
 
 
 def is_tabular(res: Resource) -> bool:
-    """Whether the DataStore should turn this resource's file into a table."""
-    return res.url_type == "upload" and (
-        res.format.upper() in TABULAR or res.url.lower().endswith((".csv", ".tsv"))
-    )
+    """Whether the DataStore should turn this resource's file into a table (a file that is not one
+    after all gets an ingest report saying why)."""
+    extension = _format_of(res.url or "")
+    return res.url_type == "upload" and (res.format.upper() in TABULAR or extension in TABULAR)
 
 
-def stored_file(session: Session, resource_id: str) -> tuple[str, int | None]:
-    """The storage key and size of an uploaded resource's file (for the DataStore's ingest)."""
+@dataclass
+class StoredFile:
+    key: str
+    size: int | None
+    filename: str
+    format: str
+
+
+def stored_file(session: Session, resource_id: str) -> StoredFile:
+    """Where an uploaded resource's file is and what it claims to be (for the DataStore's ingest)."""
     res = session.get(Resource, resource_id)
     if res is None or res.state != "active" or not res.storage_key:
         raise NotFound("Resource has no uploaded file")
-    return res.storage_key, res.size
+    return StoredFile(res.storage_key, res.size, posixpath.basename(res.url or ""), res.format or "")
 
 
 def set_datastore_active(session: Session, resource_id: str, active: bool) -> None:

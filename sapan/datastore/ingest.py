@@ -65,8 +65,15 @@ def _thai_date(n: str) -> tuple[str, str]:
     return squeezed, f"greatest(list_position({MONTHS[0]}, {name}), list_position({MONTHS[1]}, {name}), 0)"
 
 
-SQL_TYPE = {"int": "BIGINT", "numeric": "DOUBLE", "date": "DATE"}
-KINDS = ("int", "numeric", "date", "dmy", "thai_date")  # tried in this order: the most specific first
+SQL_TYPE = {"int": "BIGINT", "numeric": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP"}
+KINDS = (
+    "int",
+    "numeric",
+    "date",
+    "timestamp",
+    "dmy",
+    "thai_date",
+)  # tried in this order: the most specific first
 
 
 def _condition(kind: str, n: str) -> str:
@@ -76,8 +83,10 @@ def _condition(kind: str, n: str) -> str:
     if kind == "numeric":
         number = f"regexp_matches({n}, '{NUM}') AND {n} NOT IN ('', '-', '.')"
         return f"{number} AND NOT regexp_matches({n}, '{LEADING_ZERO}')"
-    if kind == "date":
-        return f"TRY_CAST({n} AS DATE) IS NOT NULL"
+    if kind == "date":  # DuckDB reads 2023-05-14T08:30 as a date too: those are timestamps
+        return f"TRY_CAST({n} AS DATE) IS NOT NULL AND length({n}) <= 10"
+    if kind == "timestamp":
+        return f"TRY_CAST({n} AS TIMESTAMP) IS NOT NULL"
     if kind == "dmy":
         return f"regexp_matches({n}, '{DMY}')"
     squeezed, month = _thai_date(n)
@@ -88,8 +97,8 @@ def _typed(kind: str, n: str) -> tuple[str, str]:
     """(CKAN type, SQL for the typed value) of a column of this kind."""
     if kind in ("int", "numeric"):
         return kind, f"TRY_CAST(replace({n}, ',', '') AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
-    if kind == "date":
-        return "date", f"TRY_CAST({n} AS DATE)"
+    if kind in ("date", "timestamp"):
+        return kind, f"TRY_CAST({n} AS {SQL_TYPE[kind]})"
     if kind == "dmy":  # dd/mm/yyyy; a year past 2400 is Buddhist-era (BE = CE + 543)
         y = f"CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER)"
         year = f"(CASE WHEN {y} > 2400 THEN {y} - 543 ELSE {y} END)"
@@ -110,7 +119,7 @@ def _changed(kind: str, column: str, n: str) -> str:
         return f"contains({_q(column)}, ',') OR {digit}"
     if kind == "dmy":
         return f"{digit} OR TRY_CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER) > 2400"
-    return digit if kind == "date" else "true"
+    return digit if kind in ("date", "timestamp") else "true"
 
 
 @dataclass
@@ -164,7 +173,7 @@ def _plan(
         filled, thai, comma, padded = cells[len(KINDS) :]
         kinds = [k for k, fits in zip(KINDS, cells, strict=False) if fits is not False]
         native = bool(filled and kinds and kinds[0] in SQL_TYPE and not thai)
-        native = native and not (comma and kinds[0] != "date")
+        native = native and not (comma and kinds[0] in ("int", "numeric"))
         out.append(_Column(c, kinds, bool(thai), native, bool(padded)))
     return out
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -120,8 +121,17 @@ def _existing(
 def _save(
     session: Session, resource_id: str, key: str, fields: list[dict[str, str]], rows: int, pk: list[str]
 ) -> None:
-    table = session.get(DatastoreTable, resource_id) or DatastoreTable(resource_id=resource_id)
+    table = session.get(DatastoreTable, resource_id) or DatastoreTable(
+        id=resource_id, resource_id=resource_id, position=1
+    )
     table.parquet_key, table.fields, table.row_count, table.error = key, fields, rows, None
+    table.name, table.index_key = "", None
+    # A pushed table is the resource's only one (an earlier workbook's other sheets go).
+    session.execute(
+        sql_delete(DatastoreTable).where(
+            DatastoreTable.resource_id == resource_id, DatastoreTable.position > 1
+        )
+    )
     table.report = {"source": "api", "primary_key": pk}
     table.updated = utcnow()
     session.add(table)
@@ -183,9 +193,7 @@ def delete(session: Session, storage: Any, actor: Actor, data: dict[str, Any]) -
     resource_id = _editable(session, actor, data.get("resource_id") or data.get("id"))
     filters = data.get("filters")
     if not filters:
-        table = session.get(DatastoreTable, resource_id)
-        if table is not None:
-            session.delete(table)
+        session.execute(sql_delete(DatastoreTable).where(DatastoreTable.resource_id == resource_id))
         catalog_resources.set_datastore_active(session, resource_id, False)
         return {"resource_id": resource_id, "deleted": "table"}
     if not isinstance(filters, dict):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+import shutil
+from pathlib import Path
+from typing import IO, Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
 from sapan.catalog import resources as catalog_resources
-from sapan.datastore import engine
+from sapan.datastore import engine, formats
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
-from sapan.datastore.models import DatastoreTable
+from sapan.datastore.models import DatastoreTable, resource_of, table_id
 from sapan.datastore.query import build_query, plain
 from sapan.datastore.reading import IngestError
 from sapan.db import new_id, transaction, utcnow
@@ -23,69 +26,154 @@ MAX_LIMIT = 32000
 
 
 def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
-    """The `ingest` job: resource file -> Parquet table. A failure is recorded on the table and the
-    previous Parquet (if any) keeps serving."""
+    """The `ingest` job: resource file -> one Parquet table (a table per sheet for a workbook). A
+    failure is recorded on the resource's table and the previous tables keep serving."""
     resource_id = payload["resource_id"]
     with transaction(services.sessions) as session:
-        key, size = catalog_resources.stored_file(session, resource_id)
+        stored = catalog_resources.stored_file(session, resource_id)
+    storage = services.catalog.storage
     workdir = new_workdir()
     try:
-        storage = services.catalog.storage
-        with storage.open_read(key) as source:
-            parquet, fields, rows, report = ingest_csv(
-                source, workdir, progress, size, storage.local_path(key)
-            )
-        target = f"datastore/{resource_id}/{new_id()}.parquet"
-        with parquet.open("rb") as stream:
-            services.catalog.storage.write(target, stream, max_bytes=2**62)
+        with storage.open_read(stored.key) as source:
+            kind = formats.kind_of(stored.filename, stored.format, source.read(8192))
+            source.seek(0)
+            if kind in (None, "csv"):
+                tables = [
+                    ("", *ingest_csv(source, workdir, progress, stored.size, storage.local_path(stored.key)))
+                ]
+            else:
+                tables = _ingest_converted(kind, source, storage.local_path(stored.key), workdir, progress)
+        written = []
+        for name, parquet, fields, rows, report in tables:
+            target = f"datastore/{resource_id}/{new_id()}.parquet"
+            with parquet.open("rb") as stream:
+                storage.write(target, stream, max_bytes=2**62)
+            written.append((name, target, fields, rows, report))
     except IngestError as exc:
-        _record(services, resource_id, error=str(exc))
+        _record_error(services, resource_id, str(exc))
         raise
     finally:
         remove_workdir(workdir)
-    _record(services, resource_id, key=target, fields=fields, rows=rows, report=report)
-    return {"rows": rows, "fields": len(fields)}
+    _record(services, resource_id, written)
+    return {"rows": sum(t[3] for t in written), "fields": len(written[0][2]), "tables": len(written)}
 
 
-def _record(services: Any, resource_id: str, error: str | None = None, **ok: Any) -> None:
+def _ingest_converted(
+    kind: formats.Kind, source: IO[bytes], local: str | None, workdir: Path, progress: Any
+) -> list[tuple[str, Path, list[dict[str, str]], int, dict[str, Any]]]:
+    """A workbook, JSON or GeoJSON file: each of its tables as CSV, then the CSV ingest."""
+    if local is None:  # the readers need a file on disk
+        copy = workdir / "original"
+        with copy.open("wb") as original:
+            shutil.copyfileobj(source, original, 1024 * 1024)
+        local = str(copy)
+    parts = formats.to_csv_tables(kind, Path(local), workdir, lambda f, m: progress(0.3 * f, m))
+    out = []
+    for i, part in enumerate(parts):
+        sub = workdir / f"table-{i}"
+        (sub / "spill").mkdir(parents=True)
+        share = (0.3 + 0.7 * i / len(parts), 0.7 / len(parts))
+
+        def step(
+            fraction: float, message: str, share: tuple[float, float] = share, name: str = part.name
+        ) -> None:
+            progress(share[0] + share[1] * fraction, f"{name}: {message}" if name else message)
+
+        with part.path.open("rb") as csv_file:
+            try:
+                parquet, fields, rows, report = ingest_csv(
+                    csv_file, sub, step, part.path.stat().st_size, str(part.path)
+                )
+            except IngestError as exc:
+                raise IngestError(f"Sheet {part.name!r}: {exc}" if part.name else str(exc)) from exc
+        report = {
+            **report,
+            "format": kind,
+            "encoding": "utf-8" if kind in ("json", "geojson") else report["encoding"],
+        }
+        out.append((part.name, parquet, fields, rows, report))
+    return out
+
+
+def _record(
+    services: Any, resource_id: str, tables: list[tuple[str, str, list[dict[str, str]], int, dict[str, Any]]]
+) -> None:
+    """Switch the resource to its new tables in one transaction; sheets no longer there go."""
     with transaction(services.sessions) as session:
-        table = session.get(DatastoreTable, resource_id) or DatastoreTable(resource_id=resource_id)
+        for position, (name, key, fields, rows, report) in enumerate(tables, 1):
+            table = session.get(DatastoreTable, table_id(resource_id, position)) or DatastoreTable(
+                id=table_id(resource_id, position), resource_id=resource_id, position=position
+            )
+            table.name, table.parquet_key, table.index_key, table.fields = name, key, None, fields
+            table.row_count, table.report, table.error, table.updated = rows, report, None, utcnow()
+            session.add(table)
+        session.execute(
+            delete(DatastoreTable).where(
+                DatastoreTable.resource_id == resource_id, DatastoreTable.position > len(tables)
+            )
+        )
+        catalog_resources.set_datastore_active(session, resource_id, True)
+
+
+def _record_error(services: Any, resource_id: str, error: str) -> None:
+    with transaction(services.sessions) as session:
+        table = session.get(DatastoreTable, resource_id) or DatastoreTable(
+            id=resource_id, resource_id=resource_id, position=1
+        )
         table.error, table.updated = error, utcnow()
-        if error is None:
-            table.parquet_key, table.fields, table.row_count, table.report = (
-                ok["key"], ok["fields"], ok["rows"], ok["report"]
-            )  # fmt: skip
         session.add(table)
         session.flush()
         catalog_resources.set_datastore_active(session, resource_id, table.parquet_key is not None)
 
 
-def datastore_info(session: Session, actor: Actor, resource_id: Any) -> dict[str, Any]:
-    """A table's fields, size and the state of its last ingest (job progress included)."""
+def tables_of(session: Session, resource_id: str) -> list[DatastoreTable]:
+    return list(
+        session.scalars(
+            select(DatastoreTable)
+            .where(DatastoreTable.resource_id == resource_id)
+            .order_by(DatastoreTable.position)
+        )
+    )
+
+
+def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
+    """A table's fields, size and the state of its last ingest (job progress included), and the
+    resource's other tables (one per workbook sheet)."""
+    ref = str(ref or "")
+    resource_id = resource_of(ref)
     catalog_resources.get_resource(session, actor, resource_id)
-    table = session.get(DatastoreTable, resource_id)
+    table = session.get(DatastoreTable, ref)
+    first = table if table is None or table.position == 1 else session.get(DatastoreTable, resource_id)
     job = latest_job(session, "ingest", "resource_id", resource_id)
-    if table is None and job is None:
+    if table is None and (job is None or ref != resource_id):
         raise NotFound("This resource has no DataStore table")
     return {
         "meta": {
-            "id": resource_id,
+            "id": ref,
+            "name": table.name if table else "",
             "count": table.row_count if table else 0,
             "aliases": [],
             "last_updated": table.updated.isoformat() if table else None,
         },
         "fields": table.fields if table else [],
+        "tables": [
+            {"id": t.id, "name": t.name, "count": t.row_count, "fields": len(t.fields)}
+            for t in tables_of(session, resource_id)
+            if t.parquet_key
+        ],
         "ingest": {
             "report": table.report if table else {},
-            "error": table.error if table else None,
+            "error": first.error if first else None,
             "job": job_dict(job) if job else None,
         },
     }
 
 
-def _table(session: Session, actor: Actor, resource_id: Any, storage: Any) -> tuple[DatastoreTable, str]:
-    catalog_resources.get_resource(session, actor, resource_id)
-    table = session.get(DatastoreTable, resource_id)
+def _table(session: Session, actor: Actor, ref: Any, storage: Any) -> tuple[DatastoreTable, str]:
+    """A table the actor may read (by its id: a resource id, or `{resource_id}:{sheet}`) and its file."""
+    ref = str(ref or "")
+    catalog_resources.get_resource(session, actor, resource_of(ref))
+    table = session.get(DatastoreTable, ref)
     if table is None or table.parquet_key is None:
         raise NotFound("This resource has no DataStore table (yet)")
     path = storage.local_path(table.parquet_key)

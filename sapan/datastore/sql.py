@@ -12,7 +12,7 @@ import duckdb
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
-from sapan.datastore.models import DatastoreTable
+from sapan.datastore.models import DatastoreTable, resource_of
 from sapan.datastore.query import plain
 from sapan.errors import NotFound, ValidationError
 
@@ -64,7 +64,7 @@ def _tables(
     out: dict[str, str] = {}
     for name in names:
         try:
-            get_resource(session, actor, name)
+            get_resource(session, actor, resource_of(name))
         except (NotFound, ValidationError):
             table = None
         else:
