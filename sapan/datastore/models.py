@@ -35,6 +35,7 @@ class DatastoreTable(Base):
     index_key: Mapped[str | None] = mapped_column(Text, nullable=True)  # the text index, once built
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)  # [{"id", "type"}]
     row_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONType, default=dict)  # stats.py
     report: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # the last ingest's report
     error: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last ingest's error, if it failed
     updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

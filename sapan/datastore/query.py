@@ -46,6 +46,7 @@ class TableQuery:
     args: list[Any]
     order: list[str]
     distinct: bool
+    filters: dict[str, Any]
 
     def rows_sql(self, limit: int | None = None, offset: int = 0) -> str:
         where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
@@ -136,4 +137,5 @@ def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> Tab
         args=args,
         order=order,
         distinct=str(params.get("distinct", "")).lower() == "true",
+        filters=filters,
     )

@@ -1,4 +1,4 @@
-"""DataStore: several tables per resource (one per workbook sheet), a text index per table
+"""DataStore: several tables per resource (one per workbook sheet), a text index and value counts per table
 
 Revision ID: 0004
 Revises: 0003
@@ -29,14 +29,15 @@ def upgrade() -> None:
         sa.Column("parquet_key", sa.Text(), nullable=True),
         sa.Column("index_key", sa.Text(), nullable=True),
         sa.Column("fields", JSON, nullable=False),
+        sa.Column("value_counts", JSON, nullable=False),
         sa.Column("row_count", sa.BigInteger(), nullable=False),
         sa.Column("report", JSON, nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("updated", sa.DateTime(), nullable=False),
     )
     op.execute(
-        f"INSERT INTO datastore_table_new (id, resource_id, position, name, {KEPT}) "
-        f"SELECT resource_id, resource_id, 1, '', {KEPT} FROM datastore_table"
+        f"INSERT INTO datastore_table_new (id, resource_id, position, name, value_counts, {KEPT}) "
+        f"SELECT resource_id, resource_id, 1, '', '{{}}', {KEPT} FROM datastore_table"
     )
     op.drop_table("datastore_table")
     op.rename_table("datastore_table_new", "datastore_table")
