@@ -34,6 +34,25 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _repair_mixed(source: IO[bytes], target: Path, progress: Callable[[int], None]) -> tuple[int, int]:
+    """Copy a UTF-8 file with some lines in TIS-620/Windows-874 (files joined from several sources) as
+    UTF-8, line by line. Returns (lines read as Windows-874, characters that could not be read)."""
+    thai = bad = done = 0
+    with target.open("w", encoding="utf-8", newline="") as out:
+        for line in source:
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("cp874", errors="replace")
+                thai += 1
+                bad += text.count("\ufffd")
+            out.write(text)
+            done += len(line)
+            if thai and thai % 10_000 == 0:
+                progress(done)
+    return thai, bad
+
+
 def _transcode(source: IO[bytes], encoding: str, target: Path, progress: Callable[[int], None]) -> int:
     """Copy `source` to `target` as UTF-8, chunk by chunk; returns how many bytes could not be read."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -258,6 +277,7 @@ def ingest_csv(
     progress: Callable[[float, str], None],
     size: int | None = None,
     local_path: str | None = None,
+    repaired: int | None = None,
 ) -> tuple[Path, list[dict[str, str]], int, dict[str, Any]]:
     """Read a CSV/TSV stream into `workdir/table.parquet`. Returns (parquet path, fields, rows, report);
     raises IngestError with a readable reason. A UTF-8 file already on local disk is read in place.
@@ -274,9 +294,11 @@ def ingest_csv(
         utf8 = Path(local_path)
     else:
         utf8 = workdir / "source.csv"
-        bad = _transcode(
-            source, layout.encoding, utf8, lambda n: progress(0.3 * n / total if total else 0.2, "reading")
-        )
+        step = lambda n: progress(0.3 * n / total if total else 0.2, "reading")  # noqa: E731
+        if layout.encoding == "utf-8":
+            repaired, bad = _repair_mixed(source, utf8, step)
+        else:
+            bad = _transcode(source, layout.encoding, utf8, step)
     con = duckdb.connect(
         config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
     )
@@ -320,6 +342,13 @@ def ingest_csv(
         raise IngestError(f"The file could not be read as a table: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()
+    if "INVALID UNICODE" in (rejected[2] or []) and layout.encoding == "utf-8" and repaired is None:
+        # Lines that are not UTF-8 in a UTF-8 file: read them as Thai Windows-874 and start again.
+        source.seek(0)
+        fixed = workdir / "repaired.csv"
+        thai, _ = _repair_mixed(source, fixed, lambda n: progress(0.3, "re-reading mixed encodings"))
+        with fixed.open("rb") as again:
+            return ingest_csv(again, workdir, progress, size, str(fixed), repaired=thai)
     if rows == 0:
         raise IngestError("The file has a header but no rows")
     fields = [c.field() for c in columns]
@@ -332,6 +361,7 @@ def ingest_csv(
         "rejected_lines": rejected[1] or [],  # the first ten, as lines of the file
         "rejected_because": [REASONS.get(e, e) for e in rejected[2] or []],
         "undecodable_characters": bad,
+        **({"lines_read_as_windows_874": repaired} if repaired else {}),
         "values_coerced": {c.name: c.coerced for c in columns if c.coerced},
     }
     return target, [{"id": name, "type": kind} for name, kind, _ in fields], rows, report

@@ -104,6 +104,11 @@ def test_failed_ingest_keeps_the_last_good_table(
         ("garbage.csv", bytes(range(256)) * 50, "not a text file"),
         ("empty.csv", b"", "empty"),
         ("header.csv", "จังหวัด,จำนวน\n".encode(), "no rows"),
+        (
+            "wide.csv",
+            (",".join(f"คอลัมน์{i}" for i in range(10_000)) + "\n" + "1," * 9999 + "1\n").encode(),
+            "at most 5,000",
+        ),
     ]:
         upload(client, sysadmin, "keep", name, content, resource_id=res["id"])
         run_pending(services, handlers())
@@ -250,3 +255,12 @@ def test_ragged_rows_and_a_stray_quote_keep_their_rows() -> None:
     fields, rows, report = _ingest(content)
     assert [r[1:] for r in rows] == [("น่าน", 1), ("แพร่", 2), ("พะเยา", None), ("ลำปาง,3", None)]
     assert report["rows_rejected"] == 0 and report["rejected_lines"] == []
+
+
+def test_a_utf8_file_with_windows_874_lines_keeps_them() -> None:
+    # Files joined from several offices: UTF-8, then lines saved in Windows-874 past the sniffed sample.
+    good = "".join(f"เชียงใหม่,{i}\n" for i in range(20_000))
+    content = ("จังหวัด,จำนวน\n" + good).encode() + "ลำพูน,5\nน่าน,6\n".encode("cp874") + "แพร่,7\n".encode()
+    fields, rows, report = _ingest(content)
+    assert [r[1] for r in rows[-3:]] == ["ลำพูน", "น่าน", "แพร่"] and len(rows) == 20_003
+    assert report["lines_read_as_windows_874"] == 2 and report["rows_rejected"] == 0
