@@ -193,4 +193,7 @@ def datastore_ingest(resource_id: str) -> None:
         _fail(exc)
     finally:
         services.close()
-    err.print(f"{result['rows']} rows, {result['fields']} columns, {result['tables']} table(s).")
+    sheets = f" in {result['tables']} tables (one per sheet)" if result["tables"] > 1 else ""
+    err.print(
+        f"{result['rows']} rows, {result['fields']} columns{sheets}. The q index is built by the worker."
+    )

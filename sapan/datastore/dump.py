@@ -51,13 +51,13 @@ class Dump:
 
 def prepare(session: Session, storage: Any, actor: Actor, resource_id: str, params: dict[str, Any]) -> Dump:
     """Check access and parameters before any byte is sent (errors become a normal API answer)."""
-    from sapan.datastore.service import _table
+    from sapan.datastore.service import _table, index_path
 
     fmt = str(params.get("format") or "csv").lower()
     if fmt not in MEDIA:
         raise ValidationError.one("format", f"Must be one of: {', '.join(MEDIA)}")
     table, path = _table(session, actor, resource_id, storage)
-    query = build_query(table, path, params)
+    query = build_query(table, path, params, index_path(table, storage))
     if fmt == "xlsx":
         _check_xlsx_rows(query)
     return Dump(query, fmt, f"{resource_id}.{fmt}")

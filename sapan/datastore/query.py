@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sapan.datastore.models import DatastoreTable
+from sapan.datastore.textindex import q_condition
 from sapan.errors import ValidationError
 from sapan.thai.analysis import surface_words
 
@@ -82,8 +83,11 @@ def _json(value: Any, key: str) -> Any:
     return value
 
 
-def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> TableQuery:
-    """Check every parameter against the table's fields; raise ValidationError naming the bad one."""
+def build_query(
+    table: DatastoreTable, path: str, params: dict[str, Any], index: str | None = None
+) -> TableQuery:
+    """Check every parameter against the table's fields; raise ValidationError naming the bad one.
+    `index` is the table's postings file (textindex.py): q looks its words up there when it is built."""
     fields = [{"id": "_id", "type": "int"}, *table.fields]
     known = {f["id"]: f["type"] for f in fields}
     params = {**params, **{k: _json(params[k], k) for k in ("filters", "fields") if k in params}}
@@ -103,7 +107,12 @@ def build_query(table: DatastoreTable, path: str, params: dict[str, Any]) -> Tab
         where.append(f"{quote(column)} IN ({', '.join(f'TRY_CAST(? AS {cast})' for _ in values)})")
         args.extend(str(v) for v in values)
     q = params.get("q")
-    if q:
+    if q and index:
+        condition = q_condition(index, str(q))
+        if condition:
+            where.append(condition[0])
+            args.extend(condition[1])
+    elif q:  # until the index is built: scan (substring match of each word)
         text_columns = [f["id"] for f in table.fields if f["type"] == "text"] or [
             f["id"] for f in table.fields
         ]

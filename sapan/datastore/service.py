@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+import duckdb
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
 from sapan.catalog import resources as catalog_resources
-from sapan.datastore import engine, formats
+from sapan.datastore import engine, formats, textindex
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
 from sapan.datastore.models import DatastoreTable, resource_of, table_id
 from sapan.datastore.query import build_query, plain
@@ -22,7 +23,7 @@ from sapan.datastore.reading import IngestError
 from sapan.datastore.stats import counted_total, value_counts
 from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, ValidationError
-from sapan.jobs.service import job_dict, latest_job
+from sapan.jobs.service import enqueue, job_dict, latest_job
 
 MAX_LIMIT = 32000
 
@@ -59,6 +60,7 @@ def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[st
     finally:
         remove_workdir(workdir)
     _record(services, resource_id, written)
+    progress(1.0, "done")
     return {"rows": sum(t.rows for t in written), "fields": len(written[0].fields), "tables": len(written)}
 
 
@@ -120,12 +122,48 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
             table.fields, table.value_counts, table.row_count = new.fields, new.counts, new.rows
             table.report, table.error, table.updated = new.report, None, utcnow()
             session.add(table)
+            if any(f["type"] == "text" for f in new.fields):  # q works by scanning until this is done
+                enqueue(session, "datastore_index", {"table_id": table.id, "resource_id": resource_id})
         session.execute(
             delete(DatastoreTable).where(
                 DatastoreTable.resource_id == resource_id, DatastoreTable.position > len(tables)
             )
         )
         catalog_resources.set_datastore_active(session, resource_id, True)
+
+
+def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
+    """The `datastore_index` job: the postings behind q for one table, built after the table serves.
+    A newer ingest that replaced the table meanwhile wins (its own index job follows)."""
+    with transaction(services.sessions) as session:
+        table = session.get(DatastoreTable, payload["table_id"])
+        if table is None or table.parquet_key is None:
+            return {"postings": 0}
+        key, resource_id = table.parquet_key, table.resource_id
+        text = [f["id"] for f in table.fields if f["type"] == "text"]
+    storage = services.catalog.storage
+    path = storage.local_path(key)
+    if not text or path is None:
+        return {"postings": 0}
+    workdir = new_workdir()
+    try:
+        con = duckdb.connect(
+            config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
+        )
+        try:
+            postings = textindex.build_postings(con, path, text, workdir / "postings.parquet", progress)
+        finally:
+            con.close()
+        target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
+        with (workdir / "postings.parquet").open("rb") as stream:
+            storage.write(target, stream, max_bytes=2**62)
+    finally:
+        remove_workdir(workdir)
+    with transaction(services.sessions) as session:
+        table = session.get(DatastoreTable, payload["table_id"])
+        if table is not None and table.parquet_key == key:
+            table.index_key = target
+    return {"postings": postings}
 
 
 def _record_error(services: Any, resource_id: str, error: str) -> None:
@@ -195,20 +233,35 @@ def _table(session: Session, actor: Actor, ref: Any, storage: Any) -> tuple[Data
     return table, path
 
 
+def index_path(table: DatastoreTable, storage: Any) -> str | None:
+    """The table's q index file, once its index job has built it."""
+    return storage.local_path(table.index_key) if table.index_key else None
+
+
 def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
     """datastore_search with CKAN's parameters and result shape."""
     resource_id = params.get("resource_id") or params.get("id")
     table, path = _table(session, actor, resource_id, storage)
-    query = build_query(table, path, params)
+    index = index_path(table, storage)
+    query = build_query(table, path, params, index)
     limit = _int(params, "limit", 100, 0, MAX_LIMIT)
     offset = _int(params, "offset", 0, 0, 2**31 - 1)
     include_total = str(params.get("include_total", "true")).lower() != "false"
     con = engine.cursor()
     try:
-        records = con.execute(query.rows_sql(limit, offset), query.args).fetchall()
-        total = counted_total(table.value_counts, params, query.filters) if include_total else None
-        if include_total and total is None:
-            total = con.execute(query.count_sql(), query.args).fetchone()[0]  # type: ignore[index]
+        match = None
+        if index and params.get("q") and not (query.filters or query.order or query.distinct):
+            # q alone: the count and the page's _ids come from the postings, then just those rows
+            match = textindex.q_match(con, index, str(params["q"]), limit, offset)
+        if match is not None:
+            page = replace(query, where=[textindex.ids_condition(match.ids)], args=[], order=['"_id"'])
+            records = con.execute(page.rows_sql(), []).fetchall()
+            total = match.total if include_total else None
+        else:
+            records = con.execute(query.rows_sql(limit, offset), query.args).fetchall()
+            total = counted_total(table.value_counts, params, query.filters) if include_total else None
+            if include_total and total is None:
+                total = con.execute(query.count_sql(), query.args).fetchone()[0]  # type: ignore[index]
     finally:
         con.close()
     rows = [[plain(v) for v in r] for r in records]

@@ -6,6 +6,6 @@ from typing import Any
 
 
 def handlers() -> dict[str, Any]:
-    from sapan.datastore.service import run_ingest
+    from sapan.datastore.service import run_index, run_ingest
 
-    return {"ingest": run_ingest}
+    return {"ingest": run_ingest, "datastore_index": run_index}

@@ -49,7 +49,7 @@ def test_thai_file_becomes_a_typed_table(
     res = upload(client, sysadmin, "icu", "icu-beds.csv", thai_variant())
     info = api.ok("datastore_info", id=res["id"])
     assert info["ingest"]["job"]["state"] == "queued"  # nothing runs inside the request
-    assert run_pending(services, handlers()) == 1
+    assert run_pending(services, handlers()) == 2  # the ingest, then the q index it enqueues
     info = api.ok("datastore_info", id=res["id"])
     assert info["ingest"]["job"]["state"] == "done" and info["ingest"]["job"]["progress"] == 1.0
     report = info["ingest"]["report"]
@@ -264,3 +264,24 @@ def test_a_utf8_file_with_windows_874_lines_keeps_them() -> None:
     fields, rows, report = _ingest(content)
     assert [r[1] for r in rows[-3:]] == ["ลำพูน", "น่าน", "แพร่"] and len(rows) == 20_003
     assert report["lines_read_as_windows_874"] == 2 and report["rows_rejected"] == 0
+
+
+def test_q_finds_the_same_rows_before_and_after_the_index(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    from sapan.jobs.service import run_one
+
+    api.ok("package_create", sysadmin, name="indexed", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "indexed", "icu.csv", ICU_BEDS)
+    assert run_one(services, handlers())  # the ingest: the table serves, its index job waits
+    queries = ["เชียงใหม่", "ภาคเหนือ", "ภาคตะวันออกเฉียงเหนือ ขอนแก่น", "ไม่มีคำนี้", "Chiang"]
+    params: list[dict[str, Any]] = [{"q": q} for q in queries] + [
+        {"q": "ภาคเหนือ", "sort": "Province desc", "limit": 3},
+        {"q": "ภาคเหนือ", "filters": {"SubRegion": "ภาคเหนือตอนบน"}},
+    ]
+    scanned = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
+    assert scanned[0]["total"] == 1 and scanned[1]["total"] == 17
+    assert run_pending(services, handlers()) == 1  # the index job
+    indexed = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
+    for before, after, p in zip(scanned, indexed, params, strict=True):
+        assert (after["total"], after["records"]) == (before["total"], before["records"]), p

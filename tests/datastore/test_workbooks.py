@@ -33,7 +33,7 @@ def test_every_sheet_becomes_a_table(
 ) -> None:
     api.ok("package_create", sysadmin, name="election", owner_org="nso", **gdc_dataset())
     rid = _upload(client, sysadmin, "election", "ผลเลือกตั้ง.xlsx", WORKBOOK)["id"]
-    assert run_pending(services, handlers()) == 1
+    assert run_pending(services, handlers()) == 5  # the ingest and a q index per sheet
     info = api.ok("datastore_info", id=rid)
     assert [(t["id"], t["name"]) for t in info["tables"]] == [
         (rid, "constituency_2566"),
@@ -92,7 +92,7 @@ def test_json_and_geojson_uploads_become_tables(
     places = _upload(
         client, sysadmin, "shapes", "places.geojson", json.dumps(features, ensure_ascii=False).encode()
     )["id"]
-    assert run_pending(services, handlers()) == 2
+    assert run_pending(services, handlers()) == 4
     assert api.ok("datastore_search", resource_id=provinces, limit=1)["total"] > 10
     rows = api.ok("datastore_search", resource_id=places, sort="ปี")["records"]
     assert [r["ชื่อ"] for r in rows] == ["ท่าแพ", "นิมมาน"] and rows[0]["ปี"] == 2564
