@@ -196,6 +196,7 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
     table = session.get(DatastoreTable, ref)
     first = table if table is None or table.position == 1 else session.get(DatastoreTable, resource_id)
     job = latest_job(session, "ingest", "resource_id", resource_id)
+    index_job = latest_job(session, "datastore_index", "table_id", ref)
     if table is None and (job is None or ref != resource_id):
         raise NotFound("This resource has no DataStore table")
     return {
@@ -216,6 +217,10 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
             "report": table.report if table else {},
             "error": first.error if first else None,
             "job": job_dict(job) if job else None,
+        },
+        "q_index": {  # q scans the table until its index job has built this
+            "ready": bool(table and table.index_key),
+            "job": job_dict(index_job) if index_job else None,
         },
     }
 

@@ -281,7 +281,12 @@ def test_q_finds_the_same_rows_before_and_after_the_index(
     ]
     scanned = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
     assert scanned[0]["total"] == 1 and scanned[1]["total"] == 17
+    assert api.ok("datastore_info", id=res["id"])["q_index"]["ready"] is False
     assert run_pending(services, handlers()) == 1  # the index job
+    index = api.ok("datastore_info", id=res["id"])["q_index"]
+    assert (
+        index["ready"] is True and index["job"]["state"] == "done" and index["job"]["result"]["postings"] > 75
+    )
     indexed = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
     for before, after, p in zip(scanned, indexed, params, strict=True):
         assert (after["total"], after["records"]) == (before["total"], before["records"]), p

@@ -4,6 +4,7 @@ English in any case, AND of words, and the SQL fast path agreeing with the Pytho
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -41,8 +42,10 @@ ROWS = [
 
 
 @pytest.fixture()
-def con() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect()
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
 
 
 @pytest.fixture()
