@@ -48,6 +48,7 @@ class TableQuery:
     order: list[str]
     distinct: bool
     filters: dict[str, Any]
+    indexed: bool = False  # q through the index: `_id IN (...)` does not keep file order
 
     def rows_sql(self, limit: int | None = None, offset: int = 0) -> str:
         where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
@@ -56,6 +57,8 @@ class TableQuery:
             order = " ORDER BY " + ", ".join(self.order)
         elif self.distinct:
             order = " ORDER BY 1"
+        elif self.indexed:
+            order = ' ORDER BY "_id"'
         else:
             # The Parquet file is written in _id order and DuckDB keeps file order for queries
             # without ORDER BY (preserve_insertion_order, on by default): no sort needed.
@@ -107,6 +110,7 @@ def build_query(
         where.append(f"{quote(column)} IN ({', '.join(f'TRY_CAST(? AS {cast})' for _ in values)})")
         args.extend(str(v) for v in values)
     q = params.get("q")
+    condition = None
     if q and index:
         condition = q_condition(index, str(q))
         if condition:
@@ -147,4 +151,5 @@ def build_query(
         order=order,
         distinct=str(params.get("distinct", "")).lower() == "true",
         filters=filters,
+        indexed=condition is not None,
     )

@@ -290,3 +290,18 @@ def test_q_finds_the_same_rows_before_and_after_the_index(
     indexed = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
     for before, after, p in zip(scanned, indexed, params, strict=True):
         assert (after["total"], after["records"]) == (before["total"], before["records"]), p
+
+
+def test_q_through_the_index_pages_in_id_order() -> None:
+    from sapan.datastore.models import DatastoreTable
+    from sapan.datastore.query import build_query
+
+    table = DatastoreTable(fields=[{"id": "จังหวัด", "type": "text"}])
+    params = {"q": "เชียงใหม่", "filters": {"จังหวัด": "เชียงใหม่"}}
+    # `_id IN (postings)` is a hash join that does not keep file order: the page must be sorted.
+    assert (
+        build_query(table, "t.parquet", params, "p.parquet")
+        .rows_sql(10)
+        .endswith('ORDER BY "_id" LIMIT 10 OFFSET 0')
+    )
+    assert "ORDER BY" not in build_query(table, "t.parquet", params).rows_sql(10)  # the scan keeps file order
