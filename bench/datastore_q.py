@@ -114,7 +114,7 @@ def main() -> None:
             config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(work / "spill")}
         )
         t = time.perf_counter()
-        count = build_postings(indexer, str(parquet), TEXT, postings)
+        count = build_postings(indexer, str(parquet), TEXT, postings, positional=False)
         build_s = time.perf_counter() - t
         indexer.close()
         print(

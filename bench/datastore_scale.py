@@ -121,6 +121,17 @@ def search_run(work: Path, rows: int) -> dict[str, float]:
             ).total_seconds()
             search = f"{base}/datastore_search"
             rid = res["id"]
+            # Measured once the index job (q postings, value counts) is done: the steady state.
+            while not (
+                index := ok(http.get(f"{base}/datastore_info", params={"id": rid}))["result"]["q_index"]
+            )["ready"]:
+                if index["job"] and index["job"]["state"] == "failed":
+                    raise SystemExit(f"index job failed: {index}")
+                time.sleep(0.5)
+            figures["index_s"] = (
+                datetime.fromisoformat(index["job"]["finished"])
+                - datetime.fromisoformat(index["job"]["started"])
+            ).total_seconds()
             figures["filter_ms"] = p50(
                 timed(
                     30,

@@ -7,7 +7,7 @@ import codecs
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -173,28 +173,44 @@ def _plan(
     """Read the first rows and guess each column: the kinds all its cells fit, whether DuckDB's own
     cast can read it (no Thai digits, separators or BE years) and whether text needs trimming."""
     con.execute(f"CREATE TABLE sample AS SELECT * FROM {source} LIMIT {sample}")
-    checks = []
-    for c in names:
-        n = _normalised(c)
-        checks += [f"bool_and({n} = '' OR {n} IS NULL OR ({_condition(k, n)}))" for k in KINDS]
-        checks += [
-            f"count(NULLIF({n}, ''))",
-            f"bool_or(regexp_matches({_q(c)}, '[๐-๙]'))",
-            f"bool_or(contains({_q(c)}, ','))",
-            f"bool_or({_q(c)} <> trim({_q(c)}))",
-        ]
-    row = con.execute(f"SELECT {', '.join(checks)} FROM sample").fetchone()
+    facts = [
+        f"count(NULLIF(trim({_q(c)}), '')), bool_or(regexp_matches({_q(c)}, '[๐-๙]')), "
+        f"bool_or(contains({_q(c)}, ',')), bool_or({_q(c)} <> trim({_q(c)}))"
+        for c in names
+    ]
+    row = con.execute(f"SELECT {', '.join(facts)} FROM sample").fetchone()
     assert row is not None
-    width = len(KINDS) + 4
+    digits = {i for i in range(len(names)) if row[4 * i + 1]}  # only these pay for translate()
+    # The kind tests cost most on long Thai text: the first 500 rows rule out most text columns.
+    possible = _fitting(con, names, range(len(names)), digits, "(SELECT * FROM sample LIMIT 500)")
+    fits = _fitting(con, names, [i for i in range(len(names)) if possible[i]], digits, "sample")
     out = []
     for i, c in enumerate(names):
-        cells = row[i * width : (i + 1) * width]
-        filled, thai, comma, padded = cells[len(KINDS) :]
-        kinds = [k for k, fits in zip(KINDS, cells, strict=False) if fits is not False]
+        filled, thai, comma, padded = row[4 * i : 4 * i + 4]
+        kinds = fits.get(i, [])
         native = bool(filled and kinds and kinds[0] in SQL_TYPE and not thai)
         native = native and not (comma and kinds[0] in ("int", "numeric"))
         out.append(_Column(c, kinds, bool(thai), native, bool(padded)))
     return out
+
+
+def _fitting(
+    con: duckdb.DuckDBPyConnection, names: list[str], columns: Iterable[int], digits: set[int], rows: str
+) -> dict[int, list[str]]:
+    """For these columns, the kinds every cell of `rows` fits (most specific first)."""
+    columns = list(columns)
+    if not columns:
+        return {}
+    checks = []
+    for i in columns:
+        n = _normalised(names[i], i in digits)
+        checks += [f"bool_and({n} = '' OR {n} IS NULL OR ({_condition(k, n)}))" for k in KINDS]
+    row = con.execute(f"SELECT {', '.join(checks)} FROM {rows}").fetchone()
+    assert row is not None
+    width = len(KINDS)
+    return {
+        i: [k for j, k in enumerate(KINDS) if row[x * width + j] is not False] for x, i in enumerate(columns)
+    }
 
 
 def _verify(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column]) -> None:
@@ -316,8 +332,7 @@ def ingest_csv(
             select = ", ".join(f"{expr} AS {_q(name)}" for name, _, expr in (c.field() for c in columns))
             _run(
                 con,
-                f"COPY (SELECT row_number() OVER () AS _id, {select} FROM {typed}) "
-                f"TO {_literal(str(target))} (FORMAT parquet)",
+                f"COPY (SELECT {select} FROM {typed}) TO {_literal(str(target))} (FORMAT parquet)",
                 progress,
                 (0.4, 0.95),
                 "writing Parquet",
@@ -355,6 +370,7 @@ def ingest_csv(
     report = {
         "encoding": layout.encoding,
         "delimiter": layout.delimiter,
+        "row_ids": "position",  # _id is the row's place in the file (engine.table_source)
         "title_rows_skipped": layout.skip_rows - 1,
         "rows_read": rows,
         "rows_rejected": int(rejected[0]),

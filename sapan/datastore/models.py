@@ -39,3 +39,8 @@ class DatastoreTable(Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # the last ingest's report
     error: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last ingest's error, if it failed
     updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def positional_ids(self) -> bool:
+        """Whether `_id` is the row's place in the Parquet file rather than a stored column."""
+        return bool((self.report or {}).get("row_ids") == "position")

@@ -90,8 +90,8 @@ def _rows(fields: list[dict[str, str]], records: Any, start: int = 0) -> list[di
 def _write(storage: Any, resource_id: str, fields: list[dict[str, str]], rows: list[dict[str, Any]]) -> str:
     if len(rows) > MAX_ROWS:
         raise ValidationError.one("records", f"Tables pushed through the API hold at most {MAX_ROWS} rows")
-    schema = pa.schema([("_id", pa.int64()), *((f["id"], _arrow(f["type"])) for f in fields)])
-    table = pa.Table.from_pylist([{"_id": i + 1, **r} for i, r in enumerate(rows)], schema=schema)
+    schema = pa.schema([(f["id"], _arrow(f["type"])) for f in fields])  # _id: the row's place
+    table = pa.Table.from_pylist(rows, schema=schema)
     key = f"datastore/{resource_id}/{new_id()}.parquet"
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
@@ -132,7 +132,7 @@ def _save(
             DatastoreTable.resource_id == resource_id, DatastoreTable.position > 1
         )
     )
-    table.report = {"source": "api", "primary_key": pk}
+    table.report = {"source": "api", "primary_key": pk, "row_ids": "position"}
     table.updated = utcnow()
     session.add(table)
     catalog_resources.set_datastore_active(session, resource_id, True)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sapan.datastore.engine import table_source
 from sapan.datastore.models import DatastoreTable
 from sapan.datastore.textindex import q_condition
 from sapan.errors import ValidationError
@@ -143,7 +144,7 @@ def build_query(
             raise ValidationError.one("sort", f"Cannot sort by {name!r}: not a field")
         order.append(f"{quote(name)} {(match.group(2) or 'asc').upper() if match else 'ASC'}")
     return TableQuery(
-        source=f"read_parquet('{path.replace(chr(39), chr(39) * 2)}')",
+        source=table_source(path, table.positional_ids),
         columns=columns,
         fields=[f for f in fields if f["id"] in columns],
         where=where,

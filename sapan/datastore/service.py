@@ -48,12 +48,9 @@ def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[st
                 tables = _ingest_converted(kind, source, storage.local_path(stored.key), workdir, progress)
         written = []
         for name, parquet, fields, rows, report in tables:
-            progress(0.97, "counting values")
-            counts = value_counts(str(parquet), fields)
             target = f"datastore/{resource_id}/{new_id()}.parquet"
-            with parquet.open("rb") as stream:
-                storage.write(target, stream, max_bytes=2**62)
-            written.append(NewTable(name, target, fields, rows, report, counts))
+            storage.put_file(target, parquet)
+            written.append(NewTable(name, target, fields, rows, report))
     except IngestError as exc:
         _record_error(services, resource_id, str(exc))
         raise
@@ -108,7 +105,6 @@ class NewTable:
     fields: list[dict[str, str]]
     rows: int
     report: dict[str, Any]
-    counts: dict[str, dict[str, int]]
 
 
 def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
@@ -119,7 +115,7 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
                 id=table_id(resource_id, position), resource_id=resource_id, position=position
             )
             table.name, table.parquet_key, table.index_key = new.name, new.key, None
-            table.fields, table.value_counts, table.row_count = new.fields, new.counts, new.rows
+            table.fields, table.value_counts, table.row_count = new.fields, {}, new.rows
             table.report, table.error, table.updated = new.report, None, utcnow()
             session.add(table)
             if any(f["type"] == "text" for f in new.fields):  # q works by scanning until this is done
@@ -133,14 +129,16 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
 
 
 def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
-    """The `datastore_index` job: the postings behind q for one table, built after the table serves.
+    """The `datastore_index` job: the postings behind q and the value counts of few-valued columns
+    for one table, built after the table serves.
     A newer ingest that replaced the table meanwhile wins (its own index job follows)."""
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, payload["table_id"])
         if table is None or table.parquet_key is None:
             return {"postings": 0}
-        key, resource_id = table.parquet_key, table.resource_id
-        text = [f["id"] for f in table.fields if f["type"] == "text"]
+        key, resource_id, fields = table.parquet_key, table.resource_id, table.fields
+        positional = table.positional_ids
+        text = [f["id"] for f in fields if f["type"] == "text"]
     storage = services.catalog.storage
     path = storage.local_path(key)
     if not text or path is None:
@@ -151,19 +149,22 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
             config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
         )
         try:
-            postings = textindex.build_postings(con, path, text, workdir / "postings.parquet", progress)
+            postings = textindex.build_postings(
+                con, path, text, workdir / "postings.parquet", progress, positional
+            )
         finally:
             con.close()
         target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
-        with (workdir / "postings.parquet").open("rb") as stream:
-            storage.write(target, stream, max_bytes=2**62)
+        storage.put_file(target, workdir / "postings.parquet")
     finally:
         remove_workdir(workdir)
+    progress(0.98, "counting values")
+    counts = value_counts(path, [f for f in fields if f["type"] == "text"])
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, payload["table_id"])
         if table is not None and table.parquet_key == key:
-            table.index_key = target
-    return {"postings": postings}
+            table.index_key, table.value_counts = target, counts
+    return {"postings": postings, "counted_columns": len(counts)}
 
 
 def _record_error(services: Any, resource_id: str, error: str) -> None:
@@ -175,6 +176,23 @@ def _record_error(services: Any, resource_id: str, error: str) -> None:
         session.add(table)
         session.flush()
         catalog_resources.set_datastore_active(session, resource_id, table.parquet_key is not None)
+
+
+# CKAN's DataStore types -> Frictionless Table Schema types
+SCHEMA_TYPES = {"text": "string", "int": "integer", "numeric": "number", "date": "date",
+                "timestamp": "datetime", "bool": "boolean"}  # fmt: skip
+
+
+def table_schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The table's Frictionless Table Schema (as its Parquet holds it: ISO dates, empty cells null)."""
+    return {
+        "fields": [
+            {"name": "_id", "type": "integer", "constraints": {"required": True, "unique": True}},
+            *({"name": f["id"], "type": SCHEMA_TYPES.get(f["type"], "any")} for f in fields),
+        ],
+        "primaryKey": ["_id"],
+        "missingValues": [""],
+    }
 
 
 def tables_of(session: Session, resource_id: str) -> list[DatastoreTable]:
@@ -208,6 +226,7 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
             "last_updated": table.updated.isoformat() if table else None,
         },
         "fields": table.fields if table else [],
+        "schema": table_schema(table.fields) if table else None,
         "tables": [
             {"id": t.id, "name": t.name, "count": t.row_count, "fields": len(t.fields)}
             for t in tables_of(session, resource_id)
@@ -259,7 +278,8 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
             # q alone: the count and the page's _ids come from the postings, then just those rows
             match = textindex.q_match(con, index, str(params["q"]), limit, offset)
         if match is not None:
-            page = replace(query, where=[textindex.ids_condition(match.ids)], args=[], order=['"_id"'])
+            source = engine.table_source(path, table.positional_ids, match.ids)
+            page = replace(query, source=source, where=[], args=[], order=['"_id"'])
             records = con.execute(page.rows_sql(), []).fetchall()
             total = match.total if include_total else None
         else:

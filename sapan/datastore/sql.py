@@ -12,6 +12,7 @@ import duckdb
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
+from sapan.datastore.engine import table_source
 from sapan.datastore.models import DatastoreTable, resource_of
 from sapan.datastore.query import plain
 from sapan.errors import NotFound, ValidationError
@@ -52,16 +53,16 @@ def _statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
 
 def _tables(
     con: duckdb.DuckDBPyConnection, session: Session, storage: Any, actor: Actor, sql: str
-) -> dict[str, str]:
-    """resource id -> Parquet path, for every table the query names; a table the caller may not see
-    is reported exactly like one that does not exist."""
+) -> dict[str, tuple[str, bool]]:
+    """table id -> (Parquet path, positional _id), for every table the query names; a table the caller
+    may not see is reported exactly like one that does not exist."""
     from sapan.catalog.resources import get_resource
 
     try:
         names = con.get_table_names(sql)
     except duckdb.Error as exc:
         raise ValidationError.one("sql", f"Cannot read the SQL: {str(exc).splitlines()[0]}") from exc
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, bool]] = {}
     for name in names:
         try:
             get_resource(session, actor, resource_of(name))
@@ -72,16 +73,16 @@ def _tables(
         path = storage.local_path(table.parquet_key) if table and table.parquet_key else None
         if path is None:
             raise ValidationError.one("sql", f'Table "{name}" is not a DataStore resource you can read')
-        out[name] = path
+        out[name] = (path, bool(table and table.positional_ids))
     return out
 
 
 _sandbox_lock = threading.Lock()
-_sandboxes: OrderedDict[tuple[tuple[str, str], ...], duckdb.DuckDBPyConnection] = OrderedDict()
+_sandboxes: OrderedDict[tuple[tuple[str, tuple[str, bool]], ...], duckdb.DuckDBPyConnection] = OrderedDict()
 SANDBOXES = 16
 
 
-def _sandbox(tables: dict[str, str]) -> duckdb.DuckDBPyConnection:
+def _sandbox(tables: dict[str, tuple[str, bool]]) -> duckdb.DuckDBPyConnection:
     """A locked DuckDB database whose only readable files are these tables' Parquet, with a view per
     table. Opening one costs ~10 ms, so the last few are kept (keyed by exactly which files they may
     read: a re-ingested table has a new file, so a new sandbox); each query gets its own cursor."""
@@ -95,15 +96,13 @@ def _sandbox(tables: dict[str, str]) -> duckdb.DuckDBPyConnection:
                     "memory_limit": "1GB", "threads": 2}
         )  # fmt: skip
         if tables:
-            paths = ", ".join("'" + p.replace("'", "''") + "'" for p in tables.values())
+            paths = ", ".join("'" + p.replace("'", "''") + "'" for p, _ in tables.values())
             db.execute(f"SET allowed_paths = [{paths}]")
         db.execute("SET enable_external_access = false")
         db.execute("SET lock_configuration = true")
-        for name, path in tables.items():
+        for name, (path, positional) in tables.items():
             quoted = '"' + name.replace('"', '""') + '"'
-            db.execute(
-                f"CREATE VIEW {quoted} AS SELECT * FROM read_parquet('{path.replace(chr(39), chr(39) * 2)}')"
-            )
+            db.execute(f"CREATE VIEW {quoted} AS SELECT * FROM {table_source(path, positional)}")
         _sandboxes[key] = db
         if len(_sandboxes) > SANDBOXES:
             _sandboxes.popitem(last=False)  # closed by the collector once no cursor uses it

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from sapan.datastore.engine import table_source
 from sapan.thai.analysis import parts, words
 
 ROWS_KEY = "sapan_rows"  # the table's row count, in the postings file's key-value metadata
@@ -92,6 +93,7 @@ def build_postings(
     text_columns: list[str],
     target: Path,
     progress: Callable[[float, str], None] | None = None,
+    positional: bool = True,
 ) -> int:
     """Write `target`: the postings (token VARCHAR, _id BIGINT) of the table's text columns, distinct and
     sorted by token then _id, with the table's row count in the file's metadata. Returns how many
@@ -100,7 +102,7 @@ def build_postings(
     report = progress or (lambda fraction, message: None)
     cur = con.cursor()
     try:
-        source = f"read_parquet({_literal(table_parquet)})"
+        source = table_source(table_parquet, positional)
         rows = _one(cur, f"SELECT count(*) FROM {source}")
         report(0.0, "splitting text")
         # Pieces between spaces: no segment spans a space, so the columns can be joined with one and

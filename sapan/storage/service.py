@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import fsspec
@@ -47,6 +49,17 @@ class Storage:
             self.delete(key)
             raise
         return size, digest.hexdigest()
+
+    def put_file(self, key: str, local: Path) -> None:
+        """Move a finished local file (an ingest's Parquet) into storage: a rename when storage is a
+        folder on the same disk, else a streamed copy; the local file is gone afterwards."""
+        path = self._path(key)
+        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        if self.local_path(key) is not None:
+            shutil.move(local, path)
+        else:
+            self.fs.put_file(str(local), path)
+            local.unlink()
 
     def size(self, key: str) -> int:
         return int(self.fs.size(self._path(key)))

@@ -212,12 +212,13 @@ def _ingest(content: bytes) -> tuple[list[dict[str, str]], list[tuple[Any, ...]]
 
     import duckdb
 
+    from sapan.datastore.engine import table_source
     from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
 
     workdir = new_workdir()
     try:
         path, fields, _, report = ingest_csv(io.BytesIO(content), workdir, lambda f, m: None, len(content))
-        rows = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}') ORDER BY _id").fetchall()
+        rows = duckdb.connect().execute(f"SELECT * FROM {table_source(str(path))} ORDER BY _id").fetchall()
     finally:
         remove_workdir(workdir)
     return fields, rows, report

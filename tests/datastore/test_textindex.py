@@ -70,7 +70,7 @@ def table(tmp_path: Path) -> str:
 def postings(con: duckdb.DuckDBPyConnection, table: str, tmp_path: Path) -> str:
     target = tmp_path / "postings.parquet"
     steps: list[float] = []
-    count = build_postings(con, table, ["หน่วยงาน", "จังหวัด"], target, lambda f, _: steps.append(f))
+    count = build_postings(con, table, ["หน่วยงาน", "จังหวัด"], target, lambda f, _: steps.append(f), False)
     assert count == con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0]  # type: ignore[index]
     assert steps[0] == 0.0 and steps[-1] == 1.0
     return str(target)
@@ -157,7 +157,7 @@ def test_a_word_in_every_row_still_counts(con: duckdb.DuckDBPyConnection, tmp_pa
         f"COPY (SELECT i AS _id, 'บ้าน' || CASE WHEN i % 3 = 0 THEN 'เชียงใหม่' ELSE 'ภูเก็ต' END AS name "
         f"FROM range(1, 301) t(i)) TO '{path}' (FORMAT parquet)"
     )
-    build_postings(con, str(path), ["name"], tmp_path / "p.parquet")
+    build_postings(con, str(path), ["name"], tmp_path / "p.parquet", positional=False)
     postings = str(tmp_path / "p.parquet")
     assert q_match(con, postings, "บ้านเชียงใหม่", 2) == Match(100, [3, 6])
     assert q_match(con, postings, "บ้าน", 2) == Match(300, [1, 2])
@@ -188,7 +188,7 @@ def test_postings_are_sorted_and_distinct(con: duckdb.DuckDBPyConnection, postin
 def test_a_table_without_text_columns_has_no_postings(
     con: duckdb.DuckDBPyConnection, table: str, tmp_path: Path
 ) -> None:
-    assert build_postings(con, table, [], tmp_path / "p.parquet") == 0
+    assert build_postings(con, table, [], tmp_path / "p.parquet", positional=False) == 0
     assert q_match(con, str(tmp_path / "p.parquet"), "เชียงใหม่", 10) == Match(0, [])
 
 
