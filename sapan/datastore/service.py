@@ -145,9 +145,11 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
         return {"postings": 0}
     workdir = new_workdir()
     try:
+        # Sorting ten million rows' postings needs more room than an ingest; order comes from ORDER BY.
         con = duckdb.connect(
-            config={"memory_limit": "512MB", "temp_directory": str(workdir / "spill"), "threads": 2}
-        )
+            config={"memory_limit": "1GB", "temp_directory": str(workdir / "spill"), "threads": 2,
+                    "preserve_insertion_order": False}
+        )  # fmt: skip
         try:
             postings = textindex.build_postings(
                 con, path, text, workdir / "postings.parquet", progress, positional

@@ -57,6 +57,9 @@ def test_thai_file_becomes_a_typed_table(
     assert report["values_coerced"]["วันที่รายงาน"] == 75  # every BE date
     types = {f["id"]: f["type"] for f in info["fields"]}
     assert types["Province"] == "text" and types["Total_N_ICU_BED"] == "int" and types["วันที่รายงาน"] == "date"
+    schema = {f["name"]: f["type"] for f in info["schema"]["fields"]}  # Frictionless Table Schema
+    assert schema["_id"] == "integer" and schema["Province"] == "string" and schema["วันที่รายงาน"] == "date"
+    assert schema["Total_N_ICU_BED"] == "integer" and info["schema"]["primaryKey"] == ["_id"]
     assert api.ok("resource_show", id=res["id"])["datastore_active"] is True
 
     found = api.ok("datastore_search", resource_id=res["id"], filters={"Province": "กรุงเทพมหานคร"})
