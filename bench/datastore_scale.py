@@ -172,6 +172,7 @@ def main() -> None:
     print(
         f"{f['rows']:,} rows: ingest {f['ingest_s']:.1f} s (DuckDB floor {f['floor_s']:.1f} s, ratio {f['ingest_s'] / f['floor_s']:.2f}x)"
     )
+    print(f"index job (q postings, value counts) {f['index_s']:.1f} s after the ingest")
     print(
         f"filtered datastore_search p50 {f['filter_ms']:.1f} ms (two filters {f['filter_two_ms']:.1f} ms)  target < 30 ms"
     )
