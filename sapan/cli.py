@@ -125,7 +125,7 @@ def token_create(
     services = build_services(Settings())
     try:
         with transaction(services.sessions) as session:
-            _, plain = create_token(session, get_user(session, user), name, expires_in)
+            _, plain = create_token(session, get_user(session, user), name, expires_in, by="cli")
     except SapanError as exc:
         _fail(exc)
     finally:
@@ -197,3 +197,45 @@ def datastore_ingest(resource_id: str) -> None:
     err.print(
         f"{result['rows']} rows, {result['fields']} columns{sheets}. The q index is built by the worker."
     )
+
+
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and name each edited or deleted entry if it is broken."""
+    from sapan.db import transaction
+    from sapan.governance.audit import verify
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            problems = verify(session)
+    finally:
+        services.close()
+    for problem in problems:
+        err.print(f"[red]{problem}[/red]")
+    if problems:
+        raise typer.Exit(1)
+    err.print("The audit log is intact.")
+
+
+@audit_app.command("export")
+def audit_export() -> None:
+    """Print the whole audit log as JSON lines, oldest first."""
+    import json
+
+    from sapan.db import transaction
+    from sapan.governance.audit import entry_dict, oldest_first
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            for entry in oldest_first(session):
+                typer.echo(json.dumps(entry_dict(entry), ensure_ascii=False))
+    finally:
+        services.close()

@@ -3,7 +3,15 @@
 from sapan.accounts import models as accounts_models
 from sapan.catalog import models as catalog_models
 from sapan.datastore import models as datastore_models
+from sapan.governance import models as governance_models
 from sapan.jobs import models as jobs_models
 from sapan.search import models as search_models
 
-__all__ = ["accounts_models", "catalog_models", "datastore_models", "jobs_models", "search_models"]
+__all__ = [
+    "accounts_models",
+    "catalog_models",
+    "datastore_models",
+    "governance_models",
+    "jobs_models",
+    "search_models",
+]

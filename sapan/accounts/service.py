@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sapan.accounts.models import ApiToken, Membership, User
 from sapan.db import utcnow
 from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.governance import audit
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -109,7 +110,7 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    session: Session, user: User, name: str = "", expires_in_days: int | None = None
+    session: Session, user: User, name: str = "", expires_in_days: int | None = None, by: str | None = None
 ) -> tuple[ApiToken, str]:
     """Create an API token; the plain token is returned once and never stored."""
     if expires_in_days is not None and expires_in_days <= 0:
@@ -123,6 +124,9 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    audit.record(
+        session, by or user.name, "token.create", "api_token", token.id, {"user": user.name, "name": name}
+    )
     return token, plain
 
 
@@ -161,6 +165,7 @@ def revoke_token(
         raise NotFound("API token not found")
     if not actor.sysadmin and token.user_id != actor.user_id:
         raise NotAuthorized("You can only revoke your own API tokens")
+    audit.record(session, actor.name or "", "token.revoke", "api_token", token.id, {"user_id": token.user_id})
     session.delete(token)
     session.flush()
 

@@ -17,6 +17,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
 from sapan.errors import ValidationError
+from sapan.governance import audit
 from sapan.search.service import SearchQuery, search_datasets
 
 
@@ -325,8 +326,9 @@ def api_token_create(call: Call) -> Any:
     if not (call.actor.sysadmin or call.actor.user_id == user.id):
         raise accounts.NotAuthorized("You can only create API tokens for yourself")
     _, plain = accounts.create_token(
-        call.session, user, str_param(call.data, "name"), int_param(call.data, "expires_in", None, 1)
-    )
+        call.session, user, str_param(call.data, "name"), int_param(call.data, "expires_in", None, 1),
+        by=call.actor.name,
+    )  # fmt: skip
     return {"token": plain}
 
 
@@ -351,6 +353,17 @@ def api_token_revoke(call: Call) -> Any:
         plain=str_param(call.data, "token") or None,
     )
     return None
+
+
+@action("audit_list")
+def audit_list(call: Call) -> Any:
+    """The audit log, newest first (sysadmins): actor, action, object_type, object_id, since, until
+    (ISO), limit (100, max 1000), offset. Export all of it as JSONL from /api/audit.jsonl."""
+    permissions.ensure_sysadmin(call.actor, "read the audit log")
+    limit = int_param(call.data, "limit", 100, 0, 1000) or 0
+    offset = int_param(call.data, "offset", 0, 0) or 0
+    found = audit.entries(call.session, call.data, limit, offset)
+    return [audit.entry_dict(e) for e in found]
 
 
 # -- DataStore and jobs -------------------------------------------------------------------------

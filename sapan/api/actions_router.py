@@ -18,7 +18,8 @@ from sapan.api.limits import BodyTooLarge
 from sapan.api.params import find_nul
 from sapan.catalog.resources import Upload
 from sapan.db import transaction
-from sapan.errors import PayloadTooLarge, SapanError, ValidationError
+from sapan.errors import NotAuthorized, PayloadTooLarge, SapanError, ValidationError
+from sapan.governance import audit
 from sapan.services import Services
 
 router = APIRouter(tags=["CKAN Action API v3"])
@@ -66,10 +67,16 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
 def run_action(
     services: Services, action: Action, token: str | None, call_data: dict[str, Any], upload: Upload | None
 ) -> Any:
-    with transaction(services.sessions) as session:
-        actor = actor_for_token(session, token) if token else ANONYMOUS
-        call = Call(session, services.catalog, services.settings, actor, call_data, upload)
-        return action.func(call)
+    try:
+        with transaction(services.sessions) as session:
+            actor = actor_for_token(session, token) if token else ANONYMOUS
+            call = Call(session, services.catalog, services.settings, actor, call_data, upload)
+            return action.func(call)
+    except NotAuthorized as exc:
+        if token and str(exc).startswith(("Invalid API token", "API token expired")):
+            with transaction(services.sessions) as session:  # its own: the request's was rolled back
+                audit.record(session, "anonymous", "auth.failure", "api_token", "", {"reason": str(exc)})
+        raise
 
 
 async def handle(request: Request, name: str, action: Action | None) -> Response:
@@ -86,6 +93,7 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
             raise PayloadTooLarge(services.settings.max_upload_bytes) from exc
         if (where := find_nul(data)) is not None:
             raise ValidationError.one(where, "Must not contain NUL characters")
+        audit.request_ip.set(request.client.host if request.client else "")
         result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload)
         return success(help_text, result)
     except SapanError as exc:

@@ -23,6 +23,7 @@ from sapan.catalog.resources import apply_resource_list
 from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
 from sapan.db import utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.governance import audit
 from sapan.search import service as search
 from sapan.thai.slug import slugify
 
@@ -93,8 +94,25 @@ def update_dataset(
     session.refresh(ds)
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "changed package", "package", out, before)
+    _audit_visibility(session, actor, before, out)
     search.index_dataset(session, cfg.profile, out)
     return out
+
+
+GOVERNED = ("private", "data_category", "data_classification")  # who may see a dataset
+
+
+def _audit_visibility(session: Session, actor: Actor, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Publishing, unpublishing and reclassifying are security events: they go to the audit log."""
+    changed = {k: [before.get(k), after.get(k)] for k in GOVERNED if before.get(k) != after.get(k)}
+    if not changed:
+        return
+    action = "dataset.reclassify"
+    if "private" in changed:
+        action = "dataset.unpublish" if after.get("private") else "dataset.publish"
+    audit.record(
+        session, actor.name or "anonymous", action, "dataset", str(after["id"]), {"changed": changed}
+    )
 
 
 def patch_dataset(session: Session, cfg: CatalogConfig, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:

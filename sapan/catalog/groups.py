@@ -9,13 +9,14 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
-from sapan.accounts.service import Actor, get_user, members_of, set_membership, user_dict
+from sapan.accounts.service import Actor, actor_for, get_user, members_of, set_membership, user_dict
 from sapan.catalog import activity
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.dictize import group_dict
 from sapan.catalog.models import Dataset, DatasetGroup, Group
 from sapan.catalog.schemas import _In, check_name, pydantic_errors
 from sapan.errors import NotFound, ValidationError
+from sapan.governance import audit
 
 
 class GroupIn(_In):
@@ -203,5 +204,10 @@ def add_member(session: Session, actor: Actor, org_ref: str, username: str, role
     org = get_group(session, org_ref, organization=True)
     permissions.ensure_org_admin(actor, org.id)
     user = get_user(session, username)
+    before = actor_for(session, user).roles.get(org.id)
     member = set_membership(session, user, org.id, role)
+    audit.record(
+        session, actor.name or "", "membership.change", "organization", org.name,
+        {"user": user.name, "role": member.capacity, "previous_role": before},
+    )  # fmt: skip
     return {"id": member.id, "group_id": org.id, "user_id": user.id, "capacity": member.capacity}

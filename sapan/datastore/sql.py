@@ -16,6 +16,7 @@ from sapan.datastore.engine import table_source
 from sapan.datastore.models import DatastoreTable, resource_of
 from sapan.datastore.query import plain
 from sapan.errors import NotFound, ValidationError
+from sapan.governance import audit
 
 CKAN_TYPES = {"BIGINT": "int", "INTEGER": "int", "HUGEINT": "int", "DOUBLE": "numeric", "DECIMAL": "numeric",
               "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "bool", "VARCHAR": "text"}  # fmt: skip
@@ -63,17 +64,29 @@ def _tables(
     except duckdb.Error as exc:
         raise ValidationError.one("sql", f"Cannot read the SQL: {str(exc).splitlines()[0]}") from exc
     out: dict[str, tuple[str, bool]] = {}
+    restricted = []
     for name in names:
         try:
-            get_resource(session, actor, resource_of(name))
+            _, dataset = get_resource(session, actor, resource_of(name))
         except (NotFound, ValidationError):
             table = None
         else:
             table = session.get(DatastoreTable, name)
+            if dataset.private:
+                restricted.append(name)
         path = storage.local_path(table.parquet_key) if table and table.parquet_key else None
         if path is None:
             raise ValidationError.one("sql", f'Table "{name}" is not a DataStore resource you can read')
         out[name] = (path, bool(table and table.positional_ids))
+    if restricted:  # SQL over data that is not open is a security event
+        audit.record(
+            session,
+            actor.name or "",
+            "datastore.sql",
+            "table",
+            restricted[0],
+            {"tables": restricted, "sql": sql[:2000]},
+        )
     return out
 
 

@@ -95,3 +95,22 @@ def test_datastore_ingest_command(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "75 rows, 17 columns." in result.output
     assert runner.invoke(app, ["datastore", "ingest", "no-such-resource"]).exit_code == 1
+
+
+def test_audit_verify_and_export(env: Path) -> None:
+    import json
+    import sqlite3
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["user", "add", "malee", "--sysadmin"]).exit_code == 0
+    for _ in range(3):
+        assert runner.invoke(app, ["token", "create", "malee"]).exit_code == 0
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+    exported = [json.loads(line) for line in runner.invoke(app, ["audit", "export"]).stdout.splitlines()]
+    assert [(e["actor"], e["action"]) for e in exported] == [("cli", "token.create")] * 3
+    with sqlite3.connect(env / "sapan.db") as db:
+        db.execute("DELETE FROM audit_entry WHERE id = ?", (exported[1]["id"],))
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1 and f"entry {exported[2]['id']}" in result.output

@@ -1,0 +1,1 @@
+"""Governance: data classification, the personal-data scan, audit (issue 6)."""
