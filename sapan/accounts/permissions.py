@@ -9,18 +9,22 @@ from sapan.errors import NotAuthorized, NotFound
 EDITING = ("admin", "editor")
 
 
-def can_read_dataset(actor: Actor, owner_org: str | None, private: bool, state: str) -> bool:
+def can_read_dataset(actor: Actor, owner_org: str | None, private: bool, state: str, level: int = 0) -> bool:
+    """Public data is everyone's; private data is its organization's members' whose clearance reaches the
+    dataset's classification level (governance/classification.py); sysadmins see all."""
     if actor.sysadmin:
         return True
     if state == "deleted":
         return False
     if not private and state == "active":
         return True
-    return owner_org is not None and owner_org in actor.roles
+    return owner_org is not None and owner_org in actor.roles and actor.clearances.get(owner_org, 0) >= level
 
 
-def ensure_read_dataset(actor: Actor, owner_org: str | None, private: bool, state: str) -> None:
-    if not can_read_dataset(actor, owner_org, private, state):
+def ensure_read_dataset(
+    actor: Actor, owner_org: str | None, private: bool, state: str, level: int = 0
+) -> None:
+    if not can_read_dataset(actor, owner_org, private, state, level):
         raise NotFound("Dataset not found")
 
 

@@ -33,6 +33,7 @@ class Actor:
     name: str | None = None
     sysadmin: bool = False
     roles: dict[str, str] = field(default_factory=dict)  # organization id -> capacity
+    clearances: dict[str, int] = field(default_factory=dict)  # organization id -> clearance (0-4)
 
     @property
     def is_anonymous(self) -> bool:
@@ -44,9 +45,11 @@ ANONYMOUS = Actor()
 
 def actor_for(session: Session, user: User) -> Actor:
     rows = session.execute(
-        select(Membership.group_id, Membership.capacity).where(Membership.user_id == user.id)
+        select(Membership.group_id, Membership.capacity, Membership.clearance).where(
+            Membership.user_id == user.id
+        )
     ).all()
-    return Actor(user.id, user.name, user.sysadmin, {g: c for g, c in rows})
+    return Actor(user.id, user.name, user.sysadmin, {g: c for g, c, _ in rows}, {g: k for g, _, k in rows})
 
 
 def get_user(session: Session, id_or_name: str) -> User:

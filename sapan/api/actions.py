@@ -262,13 +262,15 @@ def organization_delete(call: Call) -> Any:
 
 @action("organization_member_create", write=True)
 def organization_member_create(call: Call) -> Any:
-    """Give a user a role (admin, editor, member) in an organization: id, username, role."""
+    """Give a user a role (admin, editor, member) in an organization: id, username, role, and clearance
+    (0 open ... 4 top secret: the highest classification of the organization's data they may see)."""
     return groups.add_member(
         call.session,
         call.actor,
         _group_ref(call.data),
         require(call.data, "username"),
         require(call.data, "role"),
+        call.data.get("clearance"),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,8 @@ from sapan.catalog.profiles import CORE_DATASET_FIELDS, EMAIL
 from sapan.catalog.resources import apply_resource_list
 from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
 from sapan.db import utcnow
-from sapan.errors import NotFound, ValidationError
-from sapan.governance import audit
+from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.governance import audit, classification
 from sapan.search import service as search
 from sapan.thai.slug import slugify
 
@@ -53,7 +53,7 @@ def readable_dataset(session: Session, actor: Actor, ref: Any) -> Dataset:
     if not isinstance(ref, str) or not ref:
         raise ValidationError.one("id", "Missing value")
     ds = get_dataset(session, ref)
-    permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state)
+    permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level)
     return ds
 
 
@@ -68,6 +68,7 @@ def create_dataset(
     permissions.ensure_logged_in(actor, "create datasets")
     parsed = _parse(session, cfg, data, existing=None)
     permissions.ensure_edit_in(actor, parsed.owner_org, "create datasets")
+    _check_governance(cfg, actor, parsed, None)
     ds = Dataset(creator_user_id=actor.user_id)
     _apply(session, cfg, ds, parsed, data)
     session.add(ds)
@@ -89,6 +90,7 @@ def update_dataset(
     parsed = _parse(session, cfg, {"name": ds.name, **data}, existing=ds)
     if parsed.owner_org != ds.owner_org:
         permissions.ensure_edit_in(actor, parsed.owner_org, "move datasets")
+    _check_governance(cfg, actor, parsed, ds)
     _apply(session, cfg, ds, parsed, data)
     _flush_unique(session)
     session.refresh(ds)
@@ -100,6 +102,18 @@ def update_dataset(
 
 
 GOVERNED = ("private", "data_category", "data_classification")  # who may see a dataset
+
+
+def _check_governance(cfg: CatalogConfig, actor: Actor, parsed: _Parsed, existing: Dataset | None) -> None:
+    """Public only when category public and classification open; lowering a classification is for
+    the organization's admins (an editor could otherwise declassify to publish)."""
+    governed = cfg.profile.core_field("data_category") is not None
+    classification.check_public(bool(parsed.core.private), parsed.profile, governed)
+    lowered = existing is not None and classification.level_of(parsed.profile) < existing.level
+    if lowered and not (
+        actor.sysadmin or actor.roles.get((existing and existing.owner_org) or "") == "admin"
+    ):
+        raise NotAuthorized("Only the organization's admins may lower a dataset's classification")
 
 
 def _audit_visibility(session: Session, actor: Actor, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -194,13 +208,22 @@ def all_dataset_dicts(session: Session, site_url: str, batch: int = 1000) -> Ite
         session.expunge_all()
 
 
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """SQL for the datasets this (non-sysadmin) actor may see: public ones, and private ones of their
+    organizations up to their clearance there."""
+    cleared = [
+        and_(Dataset.owner_org == org, Dataset.level <= actor.clearances.get(org, 0)) for org in actor.roles
+    ]
+    return or_(Dataset.private.is_(False), *cleared)
+
+
 def list_recent(
     session: Session, cfg: CatalogConfig, actor: Actor, limit: int, offset: int = 0
 ) -> list[dict[str, Any]]:
     """current_package_list_with_resources: newest changes first, only what the actor may see."""
     query = select(Dataset).where(Dataset.state == "active")
     if not actor.sysadmin:
-        query = query.where(or_(Dataset.private.is_(False), Dataset.owner_org.in_(list(actor.roles))))
+        query = query.where(visible_to(actor))
     query = query.order_by(Dataset.metadata_modified.desc()).offset(offset).limit(limit)
     return [dataset_dict(ds, cfg.site_url) for ds in session.scalars(query)]
 
@@ -348,6 +371,7 @@ def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, d
     ds.owner_org = parsed.owner_org
     ds.organization = session.get(Group, parsed.owner_org) if parsed.owner_org else None
     ds.profile = parsed.profile
+    ds.level = classification.level_of(parsed.profile)
     ds.extras = parsed.extras
     ds.tags = [DatasetTag(name=t) for t in parsed.tags]
     ds.groups = parsed.groups

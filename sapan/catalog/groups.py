@@ -12,11 +12,12 @@ from sapan.accounts import permissions
 from sapan.accounts.service import Actor, actor_for, get_user, members_of, set_membership, user_dict
 from sapan.catalog import activity
 from sapan.catalog.context import CatalogConfig
+from sapan.catalog.datasets import visible_to
 from sapan.catalog.dictize import group_dict
 from sapan.catalog.models import Dataset, DatasetGroup, Group
 from sapan.catalog.schemas import _In, check_name, pydantic_errors
 from sapan.errors import NotFound, ValidationError
-from sapan.governance import audit
+from sapan.governance import audit, classification
 
 
 class GroupIn(_In):
@@ -148,9 +149,7 @@ def dataset_counts(session: Session, actor: Actor, organization: bool) -> dict[s
     if actor.sysadmin:
         visible = Dataset.state == "active"
     elif actor.roles:
-        visible = (Dataset.state == "active") & (
-            Dataset.private.is_(False) | Dataset.owner_org.in_(list(actor.roles))
-        )
+        visible = (Dataset.state == "active") & visible_to(actor)
     if organization:
         query = select(Dataset.owner_org, func.count()).where(visible).group_by(Dataset.owner_org)
     else:
@@ -199,15 +198,24 @@ def show_group(
     return out
 
 
-def add_member(session: Session, actor: Actor, org_ref: str, username: str, role: str) -> dict[str, Any]:
-    """organization_member_create: org admins (and sysadmins) add users with a role."""
+def add_member(
+    session: Session, actor: Actor, org_ref: str, username: str, role: str, clearance: Any = None
+) -> dict[str, Any]:
+    """organization_member_create: org admins (and sysadmins) add users with a role and a clearance
+    (kept as it was when not given; 0 for a new member)."""
     org = get_group(session, org_ref, organization=True)
     permissions.ensure_org_admin(actor, org.id)
     user = get_user(session, username)
-    before = actor_for(session, user).roles.get(org.id)
+    previous = actor_for(session, user)
+    level = None if clearance in (None, "") else classification.check_clearance(clearance)
     member = set_membership(session, user, org.id, role)
+    if level is not None:
+        member.clearance = level
+    session.flush()
     audit.record(
         session, actor.name or "", "membership.change", "organization", org.name,
-        {"user": user.name, "role": member.capacity, "previous_role": before},
+        {"user": user.name, "role": member.capacity, "previous_role": previous.roles.get(org.id),
+         "clearance": member.clearance, "previous_clearance": previous.clearances.get(org.id)},
     )  # fmt: skip
-    return {"id": member.id, "group_id": org.id, "user_id": user.id, "capacity": member.capacity}
+    return {"id": member.id, "group_id": org.id, "user_id": user.id, "capacity": member.capacity,
+            "clearance": member.clearance}  # fmt: skip

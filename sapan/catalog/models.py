@@ -52,6 +52,7 @@ class Dataset(Base):
     version: Mapped[str] = mapped_column(String(100), default="")
     type: Mapped[str] = mapped_column(String(100), default="dataset")
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # its classification's level (governance)
     state: Mapped[str] = mapped_column(String(20), default="active")
     owner_org: Mapped[str | None] = mapped_column(ForeignKey("group.id"), nullable=True, index=True)
     creator_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -173,7 +173,7 @@ def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Da
         raise NotFound("Resource not found")
     ds = res.dataset
     try:
-        permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state)
+        permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level)
     except NotFound as exc:
         raise NotFound("Resource not found") from exc
     return res, ds

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sapan.catalog.profiles import Profile
+from sapan.governance.classification import level_of
 from sapan.thai.analysis import Mode, analyse
 from sapan.thai.text import sort_key
 
@@ -22,6 +23,7 @@ class Document:
     title_sort: str
     title_tokens: str
     private: bool
+    level: int
     state: str
     owner_org: str | None
     metadata_modified: datetime
@@ -97,6 +99,7 @@ def build_document(ds: dict[str, Any], profile: Profile, mode: Mode = "sapan") -
         title_sort=sort_key(ds.get("title") or ds["name"]),
         title_tokens=" " + " ".join(fields["title"]) + " ",
         private=bool(ds.get("private")),
+        level=level_of(ds),
         state=ds.get("state") or "active",
         owner_org=ds.get("owner_org"),
         metadata_modified=_when(ds["metadata_modified"]),

@@ -31,7 +31,8 @@ EXACT_TITLE_BOOST, PHRASE_BOOST = 3.0, 1.6
 class Visibility:
     states: tuple[str, ...] = ("active",)
     all_private: bool = False  # sysadmins asking for private datasets
-    private_orgs: tuple[str, ...] = ()  # organizations whose private datasets the caller sees
+    # (organization, clearance): the caller sees that organization's private datasets up to that level
+    clearances: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -218,26 +219,29 @@ def _at_least(k: int, groups: list[str], and_: str, or_: str) -> str:
     return or_.join("(" + and_.join(combo) + ")" for combo in itertools.combinations(groups, k))
 
 
+def _cleared(visibility: Visibility, params: dict[str, Any], prefix: str) -> str:
+    """SQL true for a private dataset the caller's memberships and clearances let them see."""
+    parts = []
+    for i, (org, clearance) in enumerate(visibility.clearances):
+        params[f"vo{i}"], params[f"vc{i}"] = org, clearance
+        parts.append(f"({prefix}owner_org = :vo{i} AND {prefix}level <= :vc{i})")
+    return " OR ".join(parts)
+
+
 def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) -> None:
     where, params, ids = sql.where, sql.params, sql.id_column
     if is_postgres(session):
         params["states"] = list(visibility.states)
         where.append("d.state IN :states")
         if not visibility.all_private:
-            if visibility.private_orgs:
-                params["private_orgs"] = list(visibility.private_orgs)
-                where.append("(d.private = false OR d.owner_org IN :private_orgs)")
-            else:
-                where.append("d.private = false")
+            cleared = _cleared(visibility, params, "d.")
+            where.append(f"(d.private = false OR {cleared})" if cleared else "d.private = false")
     else:  # SQLite: exclude the few hidden datasets (a small set, probed per row, no join)
         params["states"] = list(visibility.states)
         hidden = ["state NOT IN :states"]
         if not visibility.all_private:
-            if visibility.private_orgs:
-                params["private_orgs"] = list(visibility.private_orgs)
-                hidden.append("(private = true AND (owner_org IS NULL OR owner_org NOT IN :private_orgs))")
-            else:
-                hidden.append("private = true")
+            cleared = _cleared(visibility, params, "")
+            hidden.append(f"(private = true AND NOT ({cleared}))" if cleared else "private = true")
         where.append(f"{ids} NOT IN (SELECT id FROM search_doc WHERE {' OR '.join(hidden)})")
     for i, f in enumerate(plan.filters):
         key = f"f{i}"

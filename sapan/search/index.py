@@ -49,7 +49,7 @@ def tsvector_literal(doc: Document) -> str:
 
 
 _DOC_COLUMNS = (
-    "dataset_id", "name", "title_sort", "title_tokens", "words", "private", "state", "owner_org",
+    "dataset_id", "name", "title_sort", "title_tokens", "words", "private", "level", "state", "owner_org",
     "metadata_modified", "metadata_created",
 )  # fmt: skip
 PG_INSERT_DOC = text(
@@ -71,6 +71,7 @@ def _doc_row(doc: Document) -> dict[str, Any]:
         "title_tokens": doc.title_tokens,
         "words": " ".join(sorted(doc.terms)),
         "private": doc.private,
+        "level": doc.level,
         "state": doc.state,
         "owner_org": doc.owner_org,
         "metadata_modified": doc.metadata_modified,

@@ -23,6 +23,7 @@ class SearchDoc(Base):
     title_tokens: Mapped[str] = mapped_column(Text, default="")  # " w1 w2 ... " for phrase boosts
     words: Mapped[str] = mapped_column(Text, default="")  # distinct surface words, for the vocabulary
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # classification level: members need clearance
     state: Mapped[str] = mapped_column(String(20), default="active")
     owner_org: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, index=True)

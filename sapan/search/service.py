@@ -69,7 +69,7 @@ def _visibility(actor: Actor, query: SearchQuery) -> Visibility:
         return Visibility(states)
     if actor.sysadmin:
         return Visibility(states, all_private=True)
-    return Visibility(states, private_orgs=tuple(actor.roles))
+    return Visibility(states, clearances=tuple((org, actor.clearances.get(org, 0)) for org in actor.roles))
 
 
 def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: SearchQuery) -> dict[str, Any]:

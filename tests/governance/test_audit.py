@@ -32,7 +32,8 @@ def test_security_events_are_recorded(
     api.ok("api_token_revoke", somchai, jti=tokens[-1]["id"])
     api.ok("package_create", sysadmin, name="hh-debt", owner_org="nso", private=True, **gdc_dataset())
     api.ok("package_patch", sysadmin, id="hh-debt", private=False)  # published
-    api.ok("package_patch", sysadmin, id="hh-debt", data_classification="ลับ")  # reclassified
+    api.ok("package_patch", sysadmin, id="hh-debt", private=True, data_classification="ลับ")  # unpublished
+    api.ok("package_patch", sysadmin, id="hh-debt", data_classification="ลับมาก")  # reclassified
     bad = client.post(
         "/api/3/action/package_show", json={"id": "hh-debt"}, headers={"Authorization": "forged"}
     )
@@ -40,18 +41,17 @@ def test_security_events_are_recorded(
 
     log = _log(api, sysadmin)
     actions = [e["action"] for e in reversed(log)]
-    assert actions[-6:] == [
-        "membership.change", "token.create", "token.revoke", "dataset.publish", "dataset.reclassify",
-        "auth.failure",
+    assert actions[-7:] == [
+        "membership.change", "token.create", "token.revoke", "dataset.publish", "dataset.unpublish",
+        "dataset.reclassify", "auth.failure",
     ]  # fmt: skip
     by_action = {e["action"]: e for e in log}
     assert by_action["membership.change"]["details"] == {
-        "user": "somchai",
-        "role": "editor",
-        "previous_role": None,
-    }
+        "user": "somchai", "role": "editor", "previous_role": None,
+        "clearance": 0, "previous_clearance": None,
+    }  # fmt: skip
     assert by_action["token.create"]["actor"] == "admin" and by_action["token.revoke"]["actor"] == "somchai"
-    assert by_action["dataset.reclassify"]["details"]["changed"]["data_classification"][1] == "ลับ"
+    assert by_action["dataset.reclassify"]["details"]["changed"] == {"data_classification": ["ลับ", "ลับมาก"]}
     assert (
         by_action["auth.failure"]["actor"] == "anonymous" and by_action["auth.failure"]["ip"] == "testclient"
     )

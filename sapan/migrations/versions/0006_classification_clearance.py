@@ -1,0 +1,29 @@
+"""classification levels on datasets and the search index, clearances on memberships
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("dataset", "search_doc", "membership"):
+        column = "clearance" if table == "membership" else "level"
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    for table in ("dataset", "search_doc", "membership"):
+        column = "clearance" if table == "membership" else "level"
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column(column)
