@@ -417,6 +417,17 @@ def datastore_delete(call: Call) -> Any:
     return delete(call.session, call.cfg.storage, call.actor, call.data)
 
 
+@action("datastore_personal_data_approve", write=True)
+def datastore_personal_data_approve(call: Call) -> Any:
+    """Record why a table's personal-data findings may be published (organization admins): resource_id
+    (a table id), reason. Audited; the dataset can then be made public."""
+    from sapan.datastore.service import approve_personal_data
+
+    return approve_personal_data(
+        call.session, call.actor, call.data.get("resource_id") or call.data.get("id"), call.data.get("reason")
+    )
+
+
 @action("datastore_info")
 def datastore_info(call: Call) -> Any:
     """A resource's table: fields, row count, the last ingest's report, error and job progress."""

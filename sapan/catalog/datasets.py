@@ -17,13 +17,13 @@ from sapan.accounts.service import Actor
 from sapan.catalog import activity
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.dictize import dataset_dict
-from sapan.catalog.models import Dataset, DatasetTag, Group, License
+from sapan.catalog.models import Dataset, DatasetTag, Group, License, Resource
 from sapan.catalog.profiles import CORE_DATASET_FIELDS, EMAIL
 from sapan.catalog.resources import apply_resource_list
 from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pydantic_errors
 from sapan.db import utcnow
 from sapan.errors import NotAuthorized, NotFound, ValidationError
-from sapan.governance import audit, classification
+from sapan.governance import audit, classification, pii
 from sapan.search import service as search
 from sapan.thai.slug import slugify
 
@@ -68,7 +68,7 @@ def create_dataset(
     permissions.ensure_logged_in(actor, "create datasets")
     parsed = _parse(session, cfg, data, existing=None)
     permissions.ensure_edit_in(actor, parsed.owner_org, "create datasets")
-    _check_governance(cfg, actor, parsed, None)
+    _check_governance(session, cfg, actor, parsed, None)
     ds = Dataset(creator_user_id=actor.user_id)
     _apply(session, cfg, ds, parsed, data)
     session.add(ds)
@@ -90,7 +90,7 @@ def update_dataset(
     parsed = _parse(session, cfg, {"name": ds.name, **data}, existing=ds)
     if parsed.owner_org != ds.owner_org:
         permissions.ensure_edit_in(actor, parsed.owner_org, "move datasets")
-    _check_governance(cfg, actor, parsed, ds)
+    _check_governance(session, cfg, actor, parsed, ds)
     _apply(session, cfg, ds, parsed, data)
     _flush_unique(session)
     session.refresh(ds)
@@ -102,13 +102,55 @@ def update_dataset(
 
 
 GOVERNED = ("private", "data_category", "data_classification")  # who may see a dataset
+IDENTIFYING = ("thai_id", "sg_nric")  # in a title or description, these block publishing
 
 
-def _check_governance(cfg: CatalogConfig, actor: Actor, parsed: _Parsed, existing: Dataset | None) -> None:
-    """Public only when category public and classification open; lowering a classification is for
-    the organization's admins (an editor could otherwise declassify to publish)."""
+def _check_no_personal_data(session: Session, parsed: _Parsed, existing: Dataset | None) -> None:
+    from sapan.datastore.models import DatastoreTable
+    from sapan.datastore.service import blocking
+
+    found = pii.scan_text(" ".join([parsed.core.title or "", parsed.core.notes or ""]))
+    if any(kind in found for kind in IDENTIFYING):
+        kinds = ", ".join(k for k in IDENTIFYING if k in found)
+        raise ValidationError.one("notes", f"The title or description holds personal data ({kinds})")
+    if existing is None:
+        return
+    ids = [r.id for r in existing.resources if r.state == "active"]
+    for table in session.scalars(select(DatastoreTable).where(DatastoreTable.resource_id.in_(ids))):
+        if found_in := blocking(table):
+            what = ", ".join(sorted({f"{f['kind']} in column {f['column']!r}" for f in found_in}))
+            raise ValidationError.one(
+                "private",
+                f"Table {table.id} holds personal data ({what}): mask those columns or record an approval "
+                "(datastore_personal_data_approve) before publishing",
+            )
+
+
+def quarantine(session: Session, cfg: CatalogConfig, resource_id: str, reason: str) -> None:
+    """Take a public dataset private because personal data was found in it (audited as the system)."""
+    res = session.get(Resource, resource_id)
+    ds = session.get(Dataset, res.package_id) if res is not None else None
+    if ds is None or ds.private:
+        return
+    before = dataset_dict(ds, cfg.site_url)
+    ds.private, ds.metadata_modified = True, utcnow()
+    session.flush()
+    out = dataset_dict(ds, cfg.site_url)
+    activity.record(session, None, ds.id, "changed package", "package", out, before)
+    audit.record(session, "sapan", "dataset.unpublish", "dataset", ds.id, {"reason": reason})
+    search.index_dataset(session, cfg.profile, out)
+
+
+def _check_governance(
+    session: Session, cfg: CatalogConfig, actor: Actor, parsed: _Parsed, existing: Dataset | None
+) -> None:
+    """Public only when category public and classification open, and with no unapproved personal data
+    in its text or tables; lowering a classification is for the organization's admins (an editor
+    could otherwise declassify to publish)."""
     governed = cfg.profile.core_field("data_category") is not None
     classification.check_public(bool(parsed.core.private), parsed.profile, governed)
+    if not parsed.core.private:
+        _check_no_personal_data(session, parsed, existing)
     lowered = existing is not None and classification.level_of(parsed.profile) < existing.level
     if lowered and not (
         actor.sysadmin or actor.roles.get((existing and existing.owner_org) or "") == "admin"

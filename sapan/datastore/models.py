@@ -37,6 +37,8 @@ class DatastoreTable(Base):
     row_count: Mapped[int] = mapped_column(BigInteger, default=0)
     value_counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONType, default=dict)  # stats.py
     report: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # the last ingest's report
+    # {"findings": [{column, kind, count, rows, confidence}], "scanned", "approval": {by, reason, at}}
+    personal_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last ingest's error, if it failed
     updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

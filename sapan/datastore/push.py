@@ -18,6 +18,7 @@ from sapan.catalog import resources as catalog_resources
 from sapan.datastore.models import DatastoreTable
 from sapan.db import new_id, utcnow
 from sapan.errors import ValidationError
+from sapan.jobs.service import enqueue
 
 MAX_ROWS = 1_000_000
 TYPES: dict[str, tuple[str, pa.DataType]] = {
@@ -136,6 +137,8 @@ def _save(
     table.updated = utcnow()
     session.add(table)
     catalog_resources.set_datastore_active(session, resource_id, True)
+    # the q index and the personal-data scan, as after an ingest
+    enqueue(session, "datastore_index", {"table_id": resource_id, "resource_id": resource_id})
 
 
 def create(session: Session, storage: Any, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:

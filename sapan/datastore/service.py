@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +13,9 @@ import duckdb
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sapan.accounts import permissions
 from sapan.accounts.service import Actor
+from sapan.catalog import datasets
 from sapan.catalog import resources as catalog_resources
 from sapan.datastore import engine, formats, textindex
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
@@ -23,6 +25,7 @@ from sapan.datastore.reading import IngestError
 from sapan.datastore.stats import counted_total, value_counts
 from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.governance import audit, pii
 from sapan.jobs.service import enqueue, job_dict, latest_job
 
 MAX_LIMIT = 32000
@@ -118,8 +121,8 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
             table.fields, table.value_counts, table.row_count = new.fields, {}, new.rows
             table.report, table.error, table.updated = new.report, None, utcnow()
             session.add(table)
-            if any(f["type"] == "text" for f in new.fields):  # q works by scanning until this is done
-                enqueue(session, "datastore_index", {"table_id": table.id, "resource_id": resource_id})
+            # q scans and the personal-data scan is pending until this job is done
+            enqueue(session, "datastore_index", {"table_id": table.id, "resource_id": resource_id})
         session.execute(
             delete(DatastoreTable).where(
                 DatastoreTable.resource_id == resource_id, DatastoreTable.position > len(tables)
@@ -129,8 +132,9 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
 
 
 def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
-    """The `datastore_index` job: the postings behind q and the value counts of few-valued columns
-    for one table, built after the table serves.
+    """The `datastore_index` job, run after a table starts serving: the postings behind q, the value
+    counts of few-valued columns, and the personal-data scan (governance/pii.py). A table with personal
+    data in a public dataset takes the dataset private until it is masked or approved.
     A newer ingest that replaced the table meanwhile wins (its own index job follows)."""
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, payload["table_id"])
@@ -141,9 +145,10 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
         text = [f["id"] for f in fields if f["type"] == "text"]
     storage = services.catalog.storage
     path = storage.local_path(key)
-    if not text or path is None:
+    if path is None:
         return {"postings": 0}
     workdir = new_workdir()
+    target, postings = None, 0
     try:
         # Sorting ten million rows' postings needs more room than an ingest; order comes from ORDER BY.
         con = duckdb.connect(
@@ -151,22 +156,66 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
                     "preserve_insertion_order": False}
         )  # fmt: skip
         try:
-            postings = textindex.build_postings(
-                con, path, text, workdir / "postings.parquet", progress, positional
-            )
+            if text:
+                postings = textindex.build_postings(
+                    con,
+                    path,
+                    text,
+                    workdir / "postings.parquet",
+                    lambda f, m: progress(0.8 * f, m),
+                    positional,
+                )
+                target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
+                storage.put_file(target, workdir / "postings.parquet")
+            progress(0.85, "looking for personal data")
+            findings = pii.scan_table(con, engine.table_source(path, positional), text)
         finally:
             con.close()
-        target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
-        storage.put_file(target, workdir / "postings.parquet")
     finally:
         remove_workdir(workdir)
-    progress(0.98, "counting values")
+    progress(0.95, "counting values")
     counts = value_counts(path, [f for f in fields if f["type"] == "text"])
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, payload["table_id"])
         if table is not None and table.parquet_key == key:
             table.index_key, table.value_counts = target, counts
-    return {"postings": postings, "counted_columns": len(counts)}
+            table.personal_data = {"findings": [asdict(f) for f in findings], "scanned": utcnow().isoformat()}
+            if blocking(table):
+                datasets.quarantine(
+                    session, services.catalog, resource_id, f"personal data in table {table.id}"
+                )
+    return {"postings": postings, "counted_columns": len(counts), "personal_data": len(findings)}
+
+
+BLOCKING = ("high", "medium")  # low-confidence findings (passport-like codes) are reported only
+
+
+def blocking(table: DatastoreTable) -> list[dict[str, Any]]:
+    """The findings that keep this table's dataset from being public (none once approved)."""
+    data = table.personal_data or {}
+    if data.get("approval"):
+        return []
+    return [f for f in data.get("findings", []) if f.get("confidence") in BLOCKING]
+
+
+def approve_personal_data(session: Session, actor: Actor, ref: Any, reason: Any) -> dict[str, Any]:
+    """datastore_personal_data_approve: an organization admin records why this table's personal data
+    may be published (audited); the dataset can then be made public."""
+    ref = str(ref or "")
+    _, ds = catalog_resources.get_resource(session, actor, resource_of(ref))
+    permissions.ensure_org_admin(actor, ds.owner_org or "")
+    table = session.get(DatastoreTable, ref)
+    if table is None or not (table.personal_data or {}).get("findings"):
+        raise ValidationError.one("resource_id", "This table has no personal-data findings to approve")
+    if not isinstance(reason, str) or len(reason.strip()) < 10:
+        raise ValidationError.one(
+            "reason", "Say why this personal data may be published (10 characters or more)"
+        )
+    approval = {"by": actor.name, "reason": reason.strip(), "at": utcnow().isoformat()}
+    table.personal_data = {**table.personal_data, "approval": approval}
+    details = {"reason": approval["reason"], "findings": table.personal_data.get("findings", [])}
+    audit.record(session, actor.name or "", "personal_data.approve", "table", table.id, details)
+    return {"id": table.id, "approval": approval}
 
 
 def _record_error(services: Any, resource_id: str, error: str) -> None:
@@ -239,6 +288,7 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
             "error": first.error if first else None,
             "job": job_dict(job) if job else None,
         },
+        "personal_data": table.personal_data if table else {},  # findings never hold the values
         "q_index": {  # q scans the table until its index job has built this
             "ready": bool(table and table.index_key),
             "job": job_dict(index_job) if index_job else None,
