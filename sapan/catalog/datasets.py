@@ -150,6 +150,11 @@ def _check_governance(
     governed = cfg.profile.core_field("data_category") is not None
     classification.check_public(bool(parsed.core.private), parsed.profile, governed)
     if not parsed.core.private:
+        licence = session.get(License, parsed.core.license_id) if parsed.core.license_id else None
+        if governed and (licence is None or not licence.is_open):
+            raise ValidationError.one(
+                "license_id", "A public dataset needs an open licence (see license_list)"
+            )
         _check_no_personal_data(session, parsed, existing)
     lowered = existing is not None and classification.level_of(parsed.profile) < existing.level
     if lowered and not (

@@ -79,3 +79,25 @@ def test_clearance_decides_on_every_path(
     assert api.ok("organization_show", sysadmin, id="nso")["users"]  # clearance kept when not given
     api.ok("package_patch", cleared, id="budget", data_classification="ชั้นเผยแพร่ภายในองค์กร")
     assert sees(uncleared) == [True] * 9  # level 1 now: within the editor's clearance
+
+
+def test_public_data_needs_an_open_licence(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
+    licences = {lic["id"]: lic for lic in api.ok("license_list")}
+    assert licences["ogl-th"]["title"] == "Open Government Licence - Thailand"
+    assert licences["sg-odl"]["title"] == "Singapore Open Data Licence v1.0"
+    assert licences["ogl-th"]["od_conformance"] == "approved" or licences["ogl-th"].get("is_okd_compliant")
+    closed = api.error(
+        "package_create", sysadmin, name="closed", owner_org="nso", **gdc_dataset(license_id="cc-nc")
+    )
+    assert "open licence" in closed["license_id"][0]
+    none = api.error("package_create", sysadmin, name="none", owner_org="nso", **gdc_dataset(license_id=""))
+    assert none["license_id"] == ["Missing value"]  # the GDC profile requires one anyway
+    api.ok(
+        "package_create",
+        sysadmin,
+        name="closed",
+        owner_org="nso",
+        private=True,
+        **gdc_dataset(license_id="cc-nc"),
+    )
+    api.ok("package_create", sysadmin, name="thai-open", owner_org="nso", **gdc_dataset(license_id="ogl-th"))
