@@ -64,9 +64,19 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
     return parsed, None
 
 
+# A refused change to these is a security event even when it changes nothing (it is audited).
+GOVERNED_FIELDS = {"private", "data_category", "data_classification", "clearance", "license_id", "reason"}
+
+
 def run_action(
-    services: Services, action: Action, token: str | None, call_data: dict[str, Any], upload: Upload | None
+    services: Services,
+    action: Action,
+    token: str | None,
+    call_data: dict[str, Any],
+    upload: Upload | None,
+    name: str = "",
 ) -> Any:
+    actor = ANONYMOUS
     try:
         with transaction(services.sessions) as session:
             actor = actor_for_token(session, token) if token else ANONYMOUS
@@ -74,9 +84,27 @@ def run_action(
             return action.func(call)
     except NotAuthorized as exc:
         if token and str(exc).startswith(("Invalid API token", "API token expired")):
-            with transaction(services.sessions) as session:  # its own: the request's was rolled back
-                audit.record(session, "anonymous", "auth.failure", "api_token", "", {"reason": str(exc)})
+            _audit_refusal(services, "anonymous", "auth.failure", "", {"reason": str(exc)})
+        elif action.write:
+            _audit_refusal(services, actor.name or "anonymous", "request.refused", _object(call_data),
+                           {"action": name, "reason": str(exc)})  # fmt: skip
         raise
+    except ValidationError as exc:
+        if action.write and GOVERNED_FIELDS & set(exc.errors):
+            _audit_refusal(services, actor.name or "anonymous", "request.refused", _object(call_data),
+                           {"action": name, "errors": exc.errors})  # fmt: skip
+        raise
+
+
+def _object(data: dict[str, Any]) -> str:
+    return str(data.get("id") or data.get("name") or data.get("resource_id") or "")[:200]
+
+
+def _audit_refusal(
+    services: Services, actor: str, action: str, object_id: str, details: dict[str, Any]
+) -> None:
+    with transaction(services.sessions) as session:  # its own: the request's was rolled back
+        audit.record(session, actor, action, "request", object_id, details)
 
 
 async def handle(request: Request, name: str, action: Action | None) -> Response:
@@ -94,7 +122,7 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
         if (where := find_nul(data)) is not None:
             raise ValidationError.one(where, "Must not contain NUL characters")
         audit.request_ip.set(request.client.host if request.client else "")
-        result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload)
+        result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload, name)
         return success(help_text, result)
     except SapanError as exc:
         return failure(help_text, exc)

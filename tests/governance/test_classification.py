@@ -75,6 +75,10 @@ def test_clearance_decides_on_every_path(
     assert sees(uncleared) == [False] * 9  # clearance 1 does not: as if the dataset did not exist
     # An editor may not lower the classification to reach it or publish it; the organization's admin may.
     assert api.error("package_patch", cleared, status=403, id="budget", data_classification="เปิดเผย")
+    refused = next(e for e in api.ok("audit_list", sysadmin) if e["action"] == "request.refused")
+    assert refused["actor"] == "cleared" and refused["details"]["action"] == "package_patch"  # audited
+    assert refused["object_id"] == "budget"
+    assert api.ok("package_show", sysadmin, id="budget")["data_classification"] == "ลับ"  # nothing changed
     api.ok("organization_member_create", sysadmin, id="nso", username="cleared", role="admin")
     assert api.ok("organization_show", sysadmin, id="nso")["users"]  # clearance kept when not given
     api.ok("package_patch", cleared, id="budget", data_classification="ชั้นเผยแพร่ภายในองค์กร")
