@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     datastore_sql_max_rows: int = Field(
         32000, description="Rows a datastore_search_sql answer returns at most."
     )
+    secret_key: str | None = Field(
+        None,
+        description="The portal's secret for keyed hashes of masked personal data. Default: a random key "
+        "made once in SAPAN_HOME/secret.key. Several processes or machines must share one.",
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "
@@ -55,6 +60,19 @@ class Settings(BaseSettings):
         if self.storage_url:
             return self.storage_url
         return str((self.home / "files").resolve())
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.home / "secret.key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     @property
     def max_upload_bytes(self) -> int:

@@ -417,6 +417,18 @@ def datastore_delete(call: Call) -> Any:
     return delete(call.session, call.cfg.storage, call.actor, call.data)
 
 
+@action("datastore_mask", write=True)
+def datastore_mask(call: Call) -> Any:
+    """Mask a table's personal data in a new version (editors): resource_id (a table id), columns
+    {column: drop | hash (keyed with SAPAN_SECRET_KEY) | partial}. The original stays private."""
+    from sapan.datastore.masking import mask_table
+
+    return mask_table(
+        call.session, call.cfg.storage, call.settings.resolved_secret_key, call.actor,
+        call.data.get("resource_id") or call.data.get("id"), call.data.get("columns"),
+    )  # fmt: skip
+
+
 @action("datastore_personal_data_approve", write=True)
 def datastore_personal_data_approve(call: Call) -> Any:
     """Record why a table's personal-data findings may be published (organization admins): resource_id

@@ -65,7 +65,15 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
 
 
 # A refused change to these is a security event even when it changes nothing (it is audited).
-GOVERNED_FIELDS = {"private", "data_category", "data_classification", "clearance", "license_id", "reason"}
+GOVERNED_FIELDS = {
+    "private",
+    "data_category",
+    "data_classification",
+    "clearance",
+    "license_id",
+    "reason",
+    "columns",
+}
 
 
 def run_action(

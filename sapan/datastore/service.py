@@ -120,6 +120,7 @@ def _record(services: Any, resource_id: str, tables: list[NewTable]) -> None:
             table.name, table.parquet_key, table.index_key = new.name, new.key, None
             table.fields, table.value_counts, table.row_count = new.fields, {}, new.rows
             table.report, table.error, table.updated = new.report, None, utcnow()
+            table.personal_data = {}  # a new file: scanned afresh by the index job
             session.add(table)
             # q scans and the personal-data scan is pending until this job is done
             enqueue(session, "datastore_index", {"table_id": table.id, "resource_id": resource_id})
@@ -143,6 +144,7 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
         key, resource_id, fields = table.parquet_key, table.resource_id, table.fields
         positional = table.positional_ids
         text = [f["id"] for f in fields if f["type"] == "text"]
+        masked = set((table.personal_data or {}).get("masked", {}))  # hashes can look like IDs by chance
     storage = services.catalog.storage
     path = storage.local_path(key)
     if path is None:
@@ -168,7 +170,9 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
                 target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
                 storage.put_file(target, workdir / "postings.parquet")
             progress(0.85, "looking for personal data")
-            findings = pii.scan_table(con, engine.table_source(path, positional), text)
+            findings = pii.scan_table(
+                con, engine.table_source(path, positional), [c for c in text if c not in masked]
+            )
         finally:
             con.close()
     finally:
@@ -179,7 +183,11 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
         table = session.get(DatastoreTable, payload["table_id"])
         if table is not None and table.parquet_key == key:
             table.index_key, table.value_counts = target, counts
-            table.personal_data = {"findings": [asdict(f) for f in findings], "scanned": utcnow().isoformat()}
+            table.personal_data = {  # an approval or masking of this version stays
+                **(table.personal_data or {}),
+                "findings": [asdict(f) for f in findings],
+                "scanned": utcnow().isoformat(),
+            }
             if blocking(table):
                 datasets.quarantine(
                     session, services.catalog, resource_id, f"personal data in table {table.id}"

@@ -69,3 +69,40 @@ def test_national_ids_in_the_description_block_publishing(
     refused = api.error("package_create", sysadmin, name="leak", owner_org="nso", **gdc_dataset(notes=notes))
     assert "thai_id" in refused["notes"][0]
     api.ok("package_create", sysadmin, name="leak", owner_org="nso", private=True, **gdc_dataset(notes=notes))
+
+
+def test_masking_writes_a_new_version_and_keeps_the_original_private(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    from sapan.governance.pii import keyed_hash
+
+    api.ok("package_create", sysadmin, name="aid", owner_org="nso", **gdc_dataset(title="ผู้รับความช่วยเหลือ"))
+    ids = thai_ids(30)
+    rows = "\n".join(f"ผู้รับรายที่{i},{pid},{pid}" for i, pid in enumerate(ids))
+    res = upload(client, sysadmin, "aid", "aid.csv", f"ชื่อ,เลขบัตร,เลขอ้างอิง\n{rows}\n".encode())
+    run_pending(services, handlers())
+    assert api.ok("package_show", sysadmin, id="aid")["private"] is True  # quarantined
+
+    bad = api.error("datastore_mask", sysadmin, resource_id=res["id"], columns={"ไม่มี": "drop"})
+    assert "ไม่มี" in bad["columns"][0]
+    assert (
+        next(e for e in api.ok("audit_list", sysadmin) if e["action"] == "request.refused")["details"][
+            "action"
+        ]
+        == "datastore_mask"
+    )  # refused, audited, nothing changed
+    masked = api.ok(
+        "datastore_mask", sysadmin, resource_id=res["id"], columns={"เลขบัตร": "partial", "เลขอ้างอิง": "hash"}
+    )
+    assert masked["masked"] == {"เลขบัตร": "partial", "เลขอ้างอิง": "hash"}
+    run_pending(services, handlers())  # the new version is scanned again: nothing left
+    assert api.ok("datastore_info", sysadmin, id=res["id"])["personal_data"]["findings"] == []
+    api.ok("package_patch", sysadmin, id="aid", private=False)  # publishable without an approval
+
+    first = api.ok("datastore_search", resource_id=res["id"], limit=1)["records"][0]
+    assert first["เลขบัตร"] == f"{ids[0][0]}-{ids[0][1:5]}-xxxxx-xx-x"
+    assert first["เลขอ้างอิง"] == keyed_hash(ids[0], services.settings.resolved_secret_key)
+    assert ids[0] not in client.get(f"/datastore/dump/{res['id']}").text
+    path = res["url"].removeprefix("http://testserver")
+    assert client.get(path).status_code == 404  # the uploaded original holds the IDs
+    assert client.get(path, headers={"Authorization": sysadmin}).status_code == 200
