@@ -255,8 +255,8 @@ def download_target(session: Session, actor: Actor, dataset_ref: str, resource_i
     res, ds = get_resource(session, actor, resource_id)
     if dataset_ref not in (ds.id, ds.name) or res.url_type != "upload" or not res.storage_key:
         raise NotFound("Resource not found")
-    from sapan.datastore.masking import original_is_private
+    from sapan.datastore.service import file_withheld
 
-    if original_is_private(session, res.id) and not permissions.can_edit_in(actor, ds.owner_org):
-        raise NotFound("Resource not found")  # the file holds what its table had masked
+    if not permissions.can_edit_in(actor, ds.owner_org) and file_withheld(session, res.id):
+        raise NotFound("This file is being checked for personal data, or holds data its table masks")
     return res

@@ -109,13 +109,3 @@ def mask_table(
     enqueue(session, "datastore_index", {"table_id": table.id, "resource_id": table.resource_id})  # re-scan
     audit.record(session, actor.name or "", "personal_data.mask", "table", table.id, {"columns": columns})
     return {"id": table.id, "fields": fields, "masked": masked}
-
-
-def original_is_private(session: Session, resource_id: str) -> bool:
-    """Whether a table of this resource was masked: its uploaded file then holds what was masked."""
-    from sqlalchemy import select
-
-    rows = session.scalars(
-        select(DatastoreTable.personal_data).where(DatastoreTable.resource_id == resource_id)
-    )
-    return any((data or {}).get("masked") for data in rows)

@@ -126,7 +126,7 @@ def _save(
         id=resource_id, resource_id=resource_id, position=1
     )
     table.parquet_key, table.fields, table.row_count, table.error = key, fields, rows, None
-    table.name, table.index_key, table.value_counts = "", None, {}
+    table.name, table.index_key, table.value_counts, table.personal_data = "", None, {}, {}
     # A pushed table is the resource's only one (an earlier workbook's other sheets go).
     session.execute(
         sql_delete(DatastoreTable).where(

@@ -298,7 +298,7 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
         },
         "personal_data": table.personal_data if table else {},  # findings never hold the values
         "q_index": {  # q scans the table until its index job has built this
-            "ready": bool(table and table.index_key),
+            "ready": bool(table and (table.personal_data or {}).get("scanned")),  # the job has run
             "job": job_dict(index_job) if index_job else None,
         },
     }
@@ -307,14 +307,37 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
 def _table(session: Session, actor: Actor, ref: Any, storage: Any) -> tuple[DatastoreTable, str]:
     """A table the actor may read (by its id: a resource id, or `{resource_id}:{sheet}`) and its file."""
     ref = str(ref or "")
-    catalog_resources.get_resource(session, actor, resource_of(ref))
+    _, ds = catalog_resources.get_resource(session, actor, resource_of(ref))
     table = session.get(DatastoreTable, ref)
     if table is None or table.parquet_key is None:
         raise NotFound("This resource has no DataStore table (yet)")
+    if not awaiting_scan_allowed(actor, ds, table):
+        raise NotFound("This table is being checked for personal data; it will be available shortly")
     path = storage.local_path(table.parquet_key)
     if path is None:
         raise ValidationError.one("resource_id", "DataStore tables on remote storage are not supported yet")
     return table, path
+
+
+def awaiting_scan_allowed(actor: Actor, dataset: Any, table: DatastoreTable) -> bool:
+    """Until its personal-data scan has run, a table serves only its organization's editors: otherwise
+    a new upload to a public dataset would be public before the scan could take it private."""
+    return bool((table.personal_data or {}).get("scanned")) or permissions.can_edit_in(
+        actor, dataset.owner_org
+    )
+
+
+def file_withheld(session: Session, resource_id: str) -> bool:
+    """Whether a tabular upload's own file must be kept from the public: while its tables wait for the
+    personal-data scan (or its ingest has not run yet), and once a table of it was masked (the file
+    still holds what was masked)."""
+    tables = tables_of(session, resource_id)
+    if any((t.personal_data or {}).get("masked") for t in tables):
+        return True
+    if tables:
+        return any(t.parquet_key and not (t.personal_data or {}).get("scanned") for t in tables)
+    job = latest_job(session, "ingest", "resource_id", resource_id)
+    return job is not None and job.state in ("queued", "running")
 
 
 def index_path(table: DatastoreTable, storage: Any) -> str | None:

@@ -58,6 +58,7 @@ def _tables(
     """table id -> (Parquet path, positional _id), for every table the query names; a table the caller
     may not see is reported exactly like one that does not exist."""
     from sapan.catalog.resources import get_resource
+    from sapan.datastore.service import awaiting_scan_allowed
 
     try:
         names = con.get_table_names(sql)
@@ -72,6 +73,8 @@ def _tables(
             table = None
         else:
             table = session.get(DatastoreTable, name)
+            if table is not None and not awaiting_scan_allowed(actor, dataset, table):
+                table = None
             if dataset.private:
                 restricted.append(name)
         path = storage.local_path(table.parquet_key) if table and table.parquet_key else None

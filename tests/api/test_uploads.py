@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import run_pending
 from sapan.services import Services
 from tests.conftest import Api, gdc_dataset
 
@@ -25,7 +27,7 @@ def _upload(
 
 
 def test_upload_then_download_with_range_and_etag(
-    client: TestClient, api: Api, sysadmin: str, org: dict[str, Any]
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
 ) -> None:
     ds = api.ok("package_create", sysadmin, name="icu", owner_org="nso", **gdc_dataset())
     response = _upload(client, sysadmin, ds["id"], "../../etc/icu-beds.csv", CSV)
@@ -38,6 +40,9 @@ def test_upload_then_download_with_range_and_etag(
     assert res["format"] == "CSV" and res["mimetype"] == "text/csv"
 
     path = res["url"].removeprefix("http://testserver")
+    assert client.get(path).status_code == 404  # public once its table is scanned for personal data
+    assert client.get(path, headers={"Authorization": sysadmin}).content == CSV  # its editors at once
+    run_pending(services, handlers())
     full = client.get(path)
     assert full.status_code == 200 and full.content == CSV
     assert full.headers["content-length"] == str(len(CSV))

@@ -283,7 +283,8 @@ def test_q_finds_the_same_rows_before_and_after_the_index(
         {"q": "ภาคเหนือ", "sort": "Province desc", "limit": 3},
         {"q": "ภาคเหนือ", "filters": {"SubRegion": "ภาคเหนือตอนบน"}},
     ]
-    scanned = [api.ok("datastore_search", resource_id=res["id"], **p) for p in params]
+    assert api.error("datastore_search", status=404, resource_id=res["id"])  # not public until scanned
+    scanned = [api.ok("datastore_search", sysadmin, resource_id=res["id"], **p) for p in params]
     assert scanned[0]["total"] == 1 and scanned[1]["total"] == 17
     assert api.ok("datastore_info", id=res["id"])["q_index"]["ready"] is False
     assert run_pending(services, handlers()) == 1  # the index job

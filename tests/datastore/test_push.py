@@ -20,7 +20,7 @@ def test_create_upsert_delete(api: Api, services: Services, sysadmin: str, org: 
     created = api.ok("datastore_create", sysadmin, resource_id=rid, fields=FIELDS, records=records,
                      primary_key=["สถานี", "วันที่"])  # fmt: skip
     assert created["primary_key"] == ["สถานี", "วันที่"]
-    found = api.ok("datastore_search", resource_id=rid, sort="ฝน_มม desc")
+    found = api.ok("datastore_search", sysadmin, resource_id=rid, sort="ฝน_มม desc")
     assert [r["สถานี"] for r in found["records"]] == ["ภูเก็ต", "เชียงใหม่"] and found["records"][0][
         "ฝน_มม"
     ] == 40.0
@@ -30,7 +30,7 @@ def test_create_upsert_delete(api: Api, services: Services, sysadmin: str, org: 
         {"สถานี": "ภูเก็ต", "ฝน_มม": 55, "วันที่": "2024-06-01"},
         {"สถานี": "ขอนแก่น", "ฝน_มม": 0, "วันที่": "2024-06-01"},
     ])  # fmt: skip
-    rows = {r["สถานี"]: r["ฝน_มม"] for r in api.ok("datastore_search", resource_id=rid)["records"]}
+    rows = {r["สถานี"]: r["ฝน_มม"] for r in api.ok("datastore_search", sysadmin, resource_id=rid)["records"]}
     assert rows == {"เชียงใหม่": 12.5, "ภูเก็ต": 55.0, "ขอนแก่น": 0.0}
     error = api.error("datastore_upsert", sysadmin, resource_id=rid, method="update",
                       records=[{"สถานี": "ตาก", "ฝน_มม": 1, "วันที่": "2024-06-01"}])  # fmt: skip
@@ -41,10 +41,12 @@ def test_create_upsert_delete(api: Api, services: Services, sysadmin: str, org: 
             "datastore_upsert", sysadmin, resource_id=rid, records=[{"สถานี": "ตาก", "วันที่": "๑ มิ.ย."}]
         )["records"][0]
     )
-    assert api.ok("datastore_search", resource_id=rid)["total"] == 3  # the failed calls changed nothing
+    assert (
+        api.ok("datastore_search", sysadmin, resource_id=rid)["total"] == 3
+    )  # the failed calls changed nothing
 
     api.ok("datastore_delete", sysadmin, resource_id=rid, filters={"สถานี": "ภูเก็ต"})
-    assert api.ok("datastore_search", resource_id=rid)["total"] == 2
+    assert api.ok("datastore_search", sysadmin, resource_id=rid)["total"] == 2
     api.ok("datastore_delete", sysadmin, resource_id=rid)
     assert api.error("datastore_search", status=404, resource_id=rid)["__type"] == "Not Found Error"
 

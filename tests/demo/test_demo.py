@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from sapan.demo.loader import demo_catalog, load_demo
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import run_pending
 from sapan.services import Services
 from tests.conftest import Api
 
@@ -30,5 +32,6 @@ def test_demo_loads_once_with_thai_and_singapore_datasets(
         for r in d["resources"]
         if r["url_type"] == "upload"
     )
+    run_pending(services, handlers())  # tables made and scanned: the files are public
     body = client.get(upload["url"].removeprefix(services.settings.site_url))
     assert body.status_code == 200 and len(body.content) == upload["size"]

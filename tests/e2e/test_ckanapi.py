@@ -96,13 +96,14 @@ def test_ckanapi_drives_the_full_lifecycle(server: dict[str, Any], tmp_path: Pat
     with csv.open("rb") as f:
         res = ckan.action.resource_create(package_id=ds["id"], name="ผู้ใช้อินเทอร์เน็ต", upload=f)
     assert res["url_type"] == "upload" and res["size"] == csv.stat().st_size
-    assert httpx.get(res["url"]).content == csv.read_bytes()
-    for _ in range(100):  # the server's own worker turns the CSV into a DataStore table
+    assert httpx.get(res["url"], headers={"Authorization": server["token"]}).content == csv.read_bytes()
+    for _ in range(200):  # the server's own worker makes the table, then scans it for personal data
         info = ckan.action.datastore_info(id=res["id"])
-        if info["ingest"]["job"]["state"] in ("done", "failed"):
+        if info["q_index"]["ready"] or info["ingest"]["job"]["state"] == "failed":
             break
         time.sleep(0.1)
-    assert info["ingest"]["job"]["state"] == "done", info
+    assert info["ingest"]["job"]["state"] == "done" and info["q_index"]["ready"], info
+    assert httpx.get(res["url"]).content == csv.read_bytes()  # public once scanned
     assert ckan.action.datastore_search(resource_id=res["id"])["records"][0]["ผู้ใช้ (ล้านคน)"] == 54
     shown = ckan.action.package_show(id=ds["name"])
     assert shown["num_resources"] == 1 and shown["objective"] == ["เพื่อการให้บริการประชาชน"]
