@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.api import free_port  # noqa: E402
-from bench.datastore import CATEGORIES, PROVINCES, ok, p50, timed  # noqa: E402
+from bench.datastore import (
+    CATEGORIES,
+    PROVINCES,
+    farm_server,
+    job_seconds,
+    ok,
+    p50,
+    timed,
+    wait_for_index,
+    wait_for_ingest,
+)  # noqa: E402
 
 
 def make_csv(path: Path, rows: int) -> None:
@@ -82,82 +88,24 @@ def search_run(work: Path, rows: int) -> dict[str, float]:
     source = work / "ten.csv"
     make_csv(source, rows)
     figures = {"rows": rows, "floor_s": floor_seconds(source, work)}
-    port = free_port()
-    env = {**os.environ, "SAPAN_HOME": str(work / "home"), "SAPAN_SITE_URL": f"http://127.0.0.1:{port}",
-           "SAPAN_MAX_UPLOAD_MB": "4000"}  # fmt: skip
-    sapan = [sys.executable, "-m", "sapan"]
-    subprocess.run([*sapan, "user", "add", "bench", "--sysadmin"], env=env, check=True, capture_output=True)
-    token = subprocess.run(
-        [*sapan, "token", "create", "bench"], env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    server = subprocess.Popen([*sapan, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/3/action"
-    try:
-        with httpx.Client(timeout=3600, headers={"Authorization": token}) as http:
-            for _ in range(300):
-                try:
-                    http.get(f"{base}/site_read")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            http.post(f"{base}/organization_create", json={"name": "bench", "title": "Bench"})
-            http.post(f"{base}/package_create", json={"name": "farm", "title": "ผลผลิตเกษตร", "owner_org": "bench",
-                      "notes": "x", "maintainer": "x", "maintainer_email": "x@x.th", "tags": [{"name": "เกษตร"}],
-                      "license_id": "cc-by", "data_type": "ข้อมูลสถิติ", "objective": ["เพื่อการให้บริการประชาชน"],
-                      "update_frequency_unit": "ปี", "geo_coverage": "ประเทศ", "data_source": "x",
-                      "data_format": ["CSV"], "data_category": "ข้อมูลสาธารณะ"})  # fmt: skip
-            with source.open("rb") as f:
-                res = ok(http.post(f"{base}/resource_create", data={"package_id": "farm", "name": "farm"},
-                                   files={"upload": ("farm.csv", f, "text/csv")}))["result"]  # fmt: skip
-            while True:
-                info = ok(http.get(f"{base}/datastore_info", params={"id": res["id"]}))["result"]
-                if info["ingest"]["job"]["state"] in ("done", "failed"):
-                    break
-                time.sleep(0.2)
-            assert info["ingest"]["job"]["state"] == "done", info
-            job = info["ingest"]["job"]
-            figures["ingest_s"] = (
-                datetime.fromisoformat(job["finished"]) - datetime.fromisoformat(job["started"])
-            ).total_seconds()
-            search = f"{base}/datastore_search"
-            rid = res["id"]
-            # Measured once the index job (q postings, value counts) is done: the steady state.
-            while not (
-                index := ok(http.get(f"{base}/datastore_info", params={"id": rid}))["result"]["q_index"]
-            )["ready"]:
-                if index["job"] and index["job"]["state"] == "failed":
-                    raise SystemExit(f"index job failed: {index}")
-                time.sleep(0.5)
-            figures["index_s"] = (
-                datetime.fromisoformat(index["job"]["finished"])
-                - datetime.fromisoformat(index["job"]["started"])
-            ).total_seconds()
-            figures["filter_ms"] = p50(
-                timed(
-                    30,
-                    lambda i: ok(
-                        http.post(search, json={"resource_id": rid, "filters": {"พืช": CATEGORIES[i % 6]}})
-                    ),
-                )
-            )
-            figures["filter_two_ms"] = p50(
-                timed(
-                    30,
-                    lambda i: ok(
-                        http.post(
-                            search,
-                            json={
-                                "resource_id": rid,
-                                "filters": {"พืช": CATEGORIES[i % 6], "จังหวัด": PROVINCES[i % 8]},
-                            },
-                        )
-                    ),
-                )
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        source.unlink(missing_ok=True)
+    with farm_server(work / "home", 4000, 3600) as (http, base):
+        with source.open("rb") as f:
+            res = ok(http.post(f"{base}/resource_create", data={"package_id": "farm", "name": "farm"},
+                               files={"upload": ("farm.csv", f, "text/csv")}))["result"]  # fmt: skip
+        source.unlink()
+        rid = res["id"]
+        figures["ingest_s"] = job_seconds(wait_for_ingest(http, base, rid, 0.2)["ingest"]["job"])
+        # Measured once the index job (q postings, value counts, personal-data scan) is done: the steady state.
+        figures["index_s"] = wait_for_index(http, base, rid, 0.5)
+        search = f"{base}/datastore_search"
+        one = [{"พืช": c} for c in CATEGORIES]
+        two = [{"พืช": CATEGORIES[i % 6], "จังหวัด": PROVINCES[i % 8]} for i in range(30)]
+        figures["filter_ms"] = p50(
+            timed(30, lambda i: ok(http.post(search, json={"resource_id": rid, "filters": one[i % 6]})))
+        )
+        figures["filter_two_ms"] = p50(
+            timed(30, lambda i: ok(http.post(search, json={"resource_id": rid, "filters": two[i]})))
+        )
     return figures
 
 

@@ -30,11 +30,18 @@ def thai_variant() -> bytes:
 
 
 def upload(
-    client: TestClient, token: str, package: str, name: str, content: bytes, resource_id: str = ""
+    client: TestClient,
+    token: str,
+    package: str,
+    name: str,
+    content: bytes,
+    resource_id: str = "",
+    fmt: str = "",
 ) -> Any:
+    fields = {"package_id": package, "name": "ตาราง", **({"id": resource_id} if resource_id else {})}
     response = client.post(
         f"/api/3/action/resource_{'update' if resource_id else 'create'}",
-        data={"package_id": package, "name": "ตาราง", **({"id": resource_id} if resource_id else {})},
+        data={**fields, **({"format": fmt} if fmt else {})},
         files={"upload": (name, content, "text/csv")},
         headers={"Authorization": token},
     )

@@ -12,27 +12,17 @@ from sapan.jobs.handlers import handlers
 from sapan.jobs.service import run_pending
 from sapan.services import Services
 from tests.conftest import FIXTURES, Api, gdc_dataset
+from tests.datastore.test_ingest import upload
 
 WORKBOOK = (FIXTURES / "datastore" / "ect-election-2566-results.sample.xlsx").read_bytes()
 PROVINCES = (FIXTURES / "datastore" / "ect-2569-info_province.json").read_bytes()
-
-
-def _upload(client: TestClient, token: str, package: str, name: str, content: bytes, fmt: str = "") -> Any:
-    response = client.post(
-        "/api/3/action/resource_create",
-        data={"package_id": package, "name": name, **({"format": fmt} if fmt else {})},
-        files={"upload": (name, content, "application/octet-stream")},
-        headers={"Authorization": token},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["result"]
 
 
 def test_every_sheet_becomes_a_table(
     client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
 ) -> None:
     api.ok("package_create", sysadmin, name="election", owner_org="nso", **gdc_dataset())
-    rid = _upload(client, sysadmin, "election", "ผลเลือกตั้ง.xlsx", WORKBOOK)["id"]
+    rid = upload(client, sysadmin, "election", "ผลเลือกตั้ง.xlsx", WORKBOOK)["id"]
     assert run_pending(services, handlers()) == 5  # the ingest and a q index per sheet
     info = api.ok("datastore_info", id=rid)
     assert [(t["id"], t["name"]) for t in info["tables"]] == [
@@ -61,7 +51,7 @@ def test_a_shorter_workbook_replaces_the_sheets(
     client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
 ) -> None:
     api.ok("package_create", sysadmin, name="shrinks", owner_org="nso", **gdc_dataset())
-    rid = _upload(client, sysadmin, "shrinks", "results.xlsx", WORKBOOK)["id"]
+    rid = upload(client, sysadmin, "shrinks", "results.xlsx", WORKBOOK)["id"]
     run_pending(services, handlers())
     response = client.post(
         "/api/3/action/resource_update",
@@ -79,7 +69,7 @@ def test_json_and_geojson_uploads_become_tables(
     client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
 ) -> None:
     api.ok("package_create", sysadmin, name="shapes", owner_org="nso", **gdc_dataset())
-    provinces = _upload(client, sysadmin, "shapes", "provinces.json", PROVINCES, "JSON")["id"]
+    provinces = upload(client, sysadmin, "shapes", "provinces.json", PROVINCES, fmt="JSON")["id"]
     features = {
         "type": "FeatureCollection",
         "features": [
@@ -89,7 +79,7 @@ def test_json_and_geojson_uploads_become_tables(
              "geometry": {"type": "Point", "coordinates": [98.97, 18.80]}},
         ],
     }  # fmt: skip
-    places = _upload(
+    places = upload(
         client, sysadmin, "shapes", "places.geojson", json.dumps(features, ensure_ascii=False).encode()
     )["id"]
     assert run_pending(services, handlers()) == 4
@@ -105,7 +95,7 @@ def test_a_zip_bomb_named_xlsx_fails_cleanly_and_keeps_the_last_table(
     import zipfile
 
     api.ok("package_create", sysadmin, name="bomb", owner_org="nso", **gdc_dataset())
-    rid = _upload(client, sysadmin, "bomb", "results.xlsx", WORKBOOK)["id"]
+    rid = upload(client, sysadmin, "bomb", "results.xlsx", WORKBOOK)["id"]
     run_pending(services, handlers())
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
