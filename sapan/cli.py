@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -82,6 +83,35 @@ def serve(
         log_level=os.environ.get("SAPAN_LOG_LEVEL", "warning"),
         access_log=False,
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run the queued jobs, then exit.")] = False,
+    idle: Annotated[float, typer.Option(help="Seconds to wait when the queue is empty.")] = 1.0,
+) -> None:
+    """Run background jobs (ingest, q index and personal-data scan) outside the web processes; any
+    number of workers may run against one database: each job is claimed by one."""
+    from sapan.db import upgrade
+    from sapan.jobs.handlers import handlers
+    from sapan.jobs.service import run_one, run_pending
+    from sapan.services import build_services
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    services = build_services(settings)
+    try:
+        if once:
+            err.print(f"Ran {run_pending(services, handlers())} job(s).")
+            return
+        err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
+        while True:
+            if not run_one(services, handlers()):
+                time.sleep(idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
 
 
 @user_app.command("add")

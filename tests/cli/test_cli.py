@@ -114,3 +114,24 @@ def test_audit_verify_and_export(env: Path) -> None:
         db.execute("DELETE FROM audit_entry WHERE id = ?", (exported[1]["id"],))
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1 and f"entry {exported[2]['id']}" in result.output
+
+
+def test_worker_once_runs_the_queued_jobs(env: Path) -> None:
+    from sqlalchemy import select
+
+    from sapan.catalog.models import Resource
+    from sapan.datastore.models import DatastoreTable
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0  # queues an ingest per demo upload
+    result = runner.invoke(app, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    services = build_services(Settings())
+    with transaction(services.sessions) as session:
+        uploads = session.scalars(select(Resource.id).where(Resource.url_type == "upload")).all()
+        scanned = [t for t in session.scalars(select(DatastoreTable)) if t.personal_data.get("scanned")]
+    services.close()
+    # each upload: its ingest and the index job of each table it made
+    assert result.output == f"Ran {len(uploads) + len(scanned)} job(s).\n"
+    assert {t.resource_id for t in scanned} == set(uploads)
+    assert runner.invoke(app, ["worker", "--once"]).output == "Ran 0 job(s).\n"
