@@ -64,18 +64,6 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
     return parsed, None
 
 
-# A refused change to these is a security event even when it changes nothing (it is audited).
-GOVERNED_FIELDS = {
-    "private",
-    "data_category",
-    "data_classification",
-    "clearance",
-    "license_id",
-    "reason",
-    "columns",
-}
-
-
 def run_action(
     services: Services,
     action: Action,
@@ -90,29 +78,11 @@ def run_action(
             actor = actor_for_token(session, token) if token else ANONYMOUS
             call = Call(session, services.catalog, services.settings, actor, call_data, upload)
             return action.func(call)
-    except NotAuthorized as exc:
-        if token and str(exc).startswith(("Invalid API token", "API token expired")):
-            _audit_refusal(services, "anonymous", "auth.failure", "", {"reason": str(exc)})
-        elif action.write:
-            _audit_refusal(services, actor.name or "anonymous", "request.refused", _object(call_data),
-                           {"action": name, "reason": str(exc)})  # fmt: skip
+    except (NotAuthorized, ValidationError) as exc:
+        if event := audit.refusal(exc, bool(token), action.write, actor.name, name, call_data):
+            with transaction(services.sessions) as session:  # its own: the request's was rolled back
+                audit.record(session, *event)
         raise
-    except ValidationError as exc:
-        if action.write and GOVERNED_FIELDS & set(exc.errors):
-            _audit_refusal(services, actor.name or "anonymous", "request.refused", _object(call_data),
-                           {"action": name, "errors": exc.errors})  # fmt: skip
-        raise
-
-
-def _object(data: dict[str, Any]) -> str:
-    return str(data.get("id") or data.get("name") or data.get("resource_id") or "")[:200]
-
-
-def _audit_refusal(
-    services: Services, actor: str, action: str, object_id: str, details: dict[str, Any]
-) -> None:
-    with transaction(services.sessions) as session:  # its own: the request's was rolled back
-        audit.record(session, actor, action, "request", object_id, details)
 
 
 async def handle(request: Request, name: str, action: Action | None) -> Response:

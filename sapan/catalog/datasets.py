@@ -106,8 +106,7 @@ IDENTIFYING = ("thai_id", "sg_nric")  # in a title or description, these block p
 
 
 def _check_no_personal_data(session: Session, parsed: _Parsed, existing: Dataset | None) -> None:
-    from sapan.datastore.models import DatastoreTable
-    from sapan.datastore.service import blocking
+    from sapan.datastore.service import unpublishable_tables
 
     found = pii.scan_text(" ".join([parsed.core.title or "", parsed.core.notes or ""]))
     if any(kind in found for kind in IDENTIFYING):
@@ -115,15 +114,14 @@ def _check_no_personal_data(session: Session, parsed: _Parsed, existing: Dataset
         raise ValidationError.one("notes", f"The title or description holds personal data ({kinds})")
     if existing is None:
         return
-    ids = [r.id for r in existing.resources if r.state == "active"]
-    for table in session.scalars(select(DatastoreTable).where(DatastoreTable.resource_id.in_(ids))):
-        if found_in := blocking(table):
-            what = ", ".join(sorted({f"{f['kind']} in column {f['column']!r}" for f in found_in}))
-            raise ValidationError.one(
-                "private",
-                f"Table {table.id} holds personal data ({what}): mask those columns or record an approval "
-                "(datastore_personal_data_approve) before publishing",
-            )
+    for table_id, what in unpublishable_tables(
+        session, [r.id for r in existing.resources if r.state == "active"]
+    ):
+        raise ValidationError.one(
+            "private",
+            f"Table {table_id} holds personal data ({what}): mask those columns or record an approval "
+            "(datastore_personal_data_approve) before publishing",
+        )
 
 
 def quarantine(session: Session, cfg: CatalogConfig, resource_id: str, reason: str) -> None:

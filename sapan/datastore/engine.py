@@ -12,17 +12,27 @@ _lock = threading.Lock()
 _database: duckdb.DuckDBPyConnection | None = None
 
 
+def quote(name: str) -> str:
+    """A column or table name as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A string as a DuckDB literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def table_source(path: str, positional: bool = True, ids: list[int] | None = None) -> str:
     """SQL reading a table's Parquet with its `_id`. Tables ingested since sheets existed do not store
     `_id` (numbering rows cost the ingest a third of its time): it is the row's place in the file, from
     DuckDB's file_row_number. `ids` selects rows by _id where Parquet can skip to them: a filter on
     file_row_number itself is pushed down to the row groups, one on the computed _id is not."""
-    literal = "'" + path.replace("'", "''") + "'"
+    file = literal(path)
     if not positional:  # written before: _id is a column of the file
         where = ""
         if ids is not None:
             where = f" WHERE _id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-        return f"(SELECT * FROM read_parquet({literal}){where})"
+        return f"(SELECT * FROM read_parquet({file}){where})"
     where = ""
     if ids is not None:
         rows = ", ".join(str(int(i) - 1) for i in ids) or "NULL"
@@ -30,7 +40,7 @@ def table_source(path: str, positional: bool = True, ids: list[int] | None = Non
         where += f" AND file_row_number IN ({rows})"
     return (
         f"(SELECT file_row_number + 1 AS _id, * EXCLUDE (file_row_number) "
-        f"FROM read_parquet({literal}, file_row_number = true){where})"
+        f"FROM read_parquet({file}, file_row_number = true){where})"
     )
 
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import duckdb
 
+from sapan.datastore.engine import literal, quote
 from sapan.datastore.reading import IngestError, Layout, sniff_layout
 
 THAI_DIGITS, ARABIC = "๐๑๒๓๔๕๖๗๘๙", "0123456789"
@@ -28,10 +29,6 @@ MONTHS = (
     "['มกราคม', 'กุมภาพันธ์', 'มีนาคม', 'เมษายน', 'พฤษภาคม', 'มิถุนายน', 'กรกฎาคม', 'สิงหาคม', "
     "'กันยายน', 'ตุลาคม', 'พฤศจิกายน', 'ธันวาคม']",
 )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _repair_mixed(source: IO[bytes], target: Path, progress: Callable[[int], None]) -> tuple[int, int]:
@@ -73,8 +70,8 @@ def _normalised(column: str, thai_digits: bool = True) -> str:
     """SQL for a cell as numbers and dates see it: trimmed, Thai digits made Arabic. translate() is
     the costliest step of an ingest, so it runs only on columns that hold a Thai digit."""
     if not thai_digits:
-        return f"trim({_q(column)})"
-    return f"translate(trim({_q(column)}), '{THAI_DIGITS}', '{ARABIC}')"
+        return f"trim({quote(column)})"
+    return f"translate(trim({quote(column)}), '{THAI_DIGITS}', '{ARABIC}')"
 
 
 def _thai_date(n: str) -> tuple[str, str]:
@@ -133,9 +130,9 @@ def _typed(kind: str, n: str) -> tuple[str, str]:
 
 def _changed(kind: str, column: str, n: str) -> str:
     """SQL true for a cell the typed value changes beyond trimming (reported as coerced)."""
-    digit = f"regexp_matches({_q(column)}, '[๐-๙]')"
+    digit = f"regexp_matches({quote(column)}, '[๐-๙]')"
     if kind in ("int", "numeric"):
-        return f"contains({_q(column)}, ',') OR {digit}"
+        return f"contains({quote(column)}, ',') OR {digit}"
     if kind == "dmy":
         return f"{digit} OR TRY_CAST(regexp_extract({n}, '{DMY}', 3) AS INTEGER) > 2400"
     return digit if kind in ("date", "timestamp") else "true"
@@ -157,7 +154,7 @@ class _Column:
 
     def field(self) -> tuple[str, str, str]:
         """(name, CKAN type, SQL for the typed value over what the reader gives)."""
-        c = _q(self.name)
+        c = quote(self.name)
         if not self.kinds:
             return self.name, "text", f"NULLIF(trim({c}), '')" if self.padded else c
         if self.native:
@@ -174,8 +171,8 @@ def _plan(
     cast can read it (no Thai digits, separators or BE years) and whether text needs trimming."""
     con.execute(f"CREATE TABLE sample AS SELECT * FROM {source} LIMIT {sample}")
     facts = [
-        f"count(NULLIF(trim({_q(c)}), '')), bool_or(regexp_matches({_q(c)}, '[๐-๙]')), "
-        f"bool_or(contains({_q(c)}, ',')), bool_or({_q(c)} <> trim({_q(c)}))"
+        f"count(NULLIF(trim({quote(c)}), '')), bool_or(regexp_matches({quote(c)}, '[๐-๙]')), "
+        f"bool_or(contains({quote(c)}, ',')), bool_or({quote(c)} <> trim({quote(c)}))"
         for c in names
     ]
     row = con.execute(f"SELECT {', '.join(facts)} FROM sample").fetchone()
@@ -223,7 +220,7 @@ def _verify(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column])
             n = _normalised(col.name, col.thai)
             checks.append(
                 f"count(NULLIF({n}, '')), count(*) FILTER (WHERE {_condition(col.kinds[0], n)}), "
-                f"count(*) FILTER (WHERE regexp_matches({_q(col.name)}, '[๐-๙]')), "
+                f"count(*) FILTER (WHERE regexp_matches({quote(col.name)}, '[๐-๙]')), "
                 f"count(*) FILTER (WHERE {_changed(col.kinds[0], col.name, n)})"
             )
         row = con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchone()
@@ -244,18 +241,12 @@ def _verify(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column])
         open_ = still
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _read_csv(path: Path, layout: Layout, types: list[str], rejects: str) -> str:
     """DuckDB's CSV reader for this file: given column types, no guessing, short rows padded, broken
     rows set aside in a rejects table (with the reason) instead of failing the whole file."""
-    columns = ", ".join(
-        f"'{n.replace(chr(39), chr(39) * 2)}': '{t}'" for n, t in zip(layout.columns, types, strict=True)
-    )
+    columns = ", ".join(f"{literal(n)}: '{t}'" for n, t in zip(layout.columns, types, strict=True))
     return (
-        f"read_csv({_literal(str(path))}, delim={_literal(layout.delimiter)}, "
+        f"read_csv({literal(str(path))}, delim={literal(layout.delimiter)}, "
         f"header=false, skip={layout.skip_rows}, columns={{{columns}}}, auto_detect=false, quote='\"', "
         "escape='\"', null_padding=true, strict_mode=false, ignore_errors=true, store_rejects=true, "
         f"rejects_table='{rejects}', rejects_scan='{rejects}_scans')"
@@ -329,10 +320,10 @@ def ingest_csv(
             _verify(con, text, [c for c in columns if c.kinds and not c.native and not c.coerced])
             rejects = f"rejects_{attempt}"
             typed = _read_csv(utf8, layout, [c.reader_type() for c in columns], rejects)
-            select = ", ".join(f"{expr} AS {_q(name)}" for name, _, expr in (c.field() for c in columns))
+            select = ", ".join(f"{expr} AS {quote(name)}" for name, _, expr in (c.field() for c in columns))
             _run(
                 con,
-                f"COPY (SELECT {select} FROM {typed}) TO {_literal(str(target))} (FORMAT parquet)",
+                f"COPY (SELECT {select} FROM {typed}) TO {literal(str(target))} (FORMAT parquet)",
                 progress,
                 (0.4, 0.95),
                 "writing Parquet",

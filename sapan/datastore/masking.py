@@ -17,6 +17,7 @@ from sapan.accounts import permissions
 from sapan.accounts.service import Actor
 from sapan.catalog import resources as catalog_resources
 from sapan.datastore import engine
+from sapan.datastore.engine import quote
 from sapan.datastore.ingest import new_workdir, remove_workdir
 from sapan.datastore.models import DatastoreTable, resource_of
 from sapan.db import new_id, utcnow
@@ -25,10 +26,6 @@ from sapan.governance import audit, pii
 from sapan.jobs.service import enqueue
 
 METHODS = ("drop", "hash", "partial")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def mask_table(
@@ -68,10 +65,10 @@ def mask_table(
         if method == "drop":
             continue
         if method is None:
-            select.append(_quote(name))
+            select.append(quote(name))
             fields.append(field)
         else:
-            select.append(f"CAST({_quote(name)} AS VARCHAR) AS {_quote(name)}")
+            select.append(f"CAST({quote(name)} AS VARCHAR) AS {quote(name)}")
             fields.append({"id": name, "type": "text"})
             change[name] = transform(method, kinds.get(name))
     workdir = new_workdir()

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sapan.datastore.engine import table_source
+from sapan.datastore.engine import quote, table_source
 from sapan.datastore.models import DatastoreTable
 from sapan.datastore.textindex import q_condition
 from sapan.errors import ValidationError
@@ -33,10 +33,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -206,6 +206,19 @@ def blocking(table: DatastoreTable) -> list[dict[str, Any]]:
     return [f for f in data.get("findings", []) if f.get("confidence") in BLOCKING]
 
 
+def unpublishable_tables(session: Session, resource_ids: list[str]) -> list[tuple[str, str]]:
+    """(table id, what was found) for these resources' tables whose personal data blocks publishing."""
+    if not resource_ids:
+        return []
+    out = []
+    for table in session.scalars(select(DatastoreTable).where(DatastoreTable.resource_id.in_(resource_ids))):
+        if found := blocking(table):
+            out.append(
+                (table.id, ", ".join(sorted({f"{f['kind']} in column {f['column']!r}" for f in found})))
+            )
+    return out
+
+
 def approve_personal_data(session: Session, actor: Actor, ref: Any, reason: Any) -> dict[str, Any]:
     """datastore_personal_data_approve: an organization admin records why this table's personal data
     may be published (audited); the dataset can then be made public."""

@@ -12,7 +12,7 @@ import duckdb
 from sqlalchemy.orm import Session
 
 from sapan.accounts.service import Actor
-from sapan.datastore.engine import table_source
+from sapan.datastore.engine import literal, quote, table_source
 from sapan.datastore.models import DatastoreTable, resource_of
 from sapan.datastore.query import plain
 from sapan.errors import NotFound, ValidationError
@@ -112,13 +112,12 @@ def _sandbox(tables: dict[str, tuple[str, bool]]) -> duckdb.DuckDBPyConnection:
                     "memory_limit": "1GB", "threads": 2}
         )  # fmt: skip
         if tables:
-            paths = ", ".join("'" + p.replace("'", "''") + "'" for p, _ in tables.values())
+            paths = ", ".join(literal(p) for p, _ in tables.values())
             db.execute(f"SET allowed_paths = [{paths}]")
         db.execute("SET enable_external_access = false")
         db.execute("SET lock_configuration = true")
         for name, (path, positional) in tables.items():
-            quoted = '"' + name.replace('"', '""') + '"'
-            db.execute(f"CREATE VIEW {quoted} AS SELECT * FROM {table_source(path, positional)}")
+            db.execute(f"CREATE VIEW {quote(name)} AS SELECT * FROM {table_source(path, positional)}")
         _sandboxes[key] = db
         if len(_sandboxes) > SANDBOXES:
             _sandboxes.popitem(last=False)  # closed by the collector once no cursor uses it

@@ -9,12 +9,10 @@ from typing import Any
 
 import duckdb
 
+from sapan.datastore.engine import literal, quote
+
 SAMPLE = 10_000
 MAX_VALUES = 1_000  # more distinct values than this: not a category, no counts kept
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def value_counts(parquet: str, fields: list[dict[str, str]]) -> dict[str, dict[str, int]]:
@@ -22,21 +20,21 @@ def value_counts(parquet: str, fields: list[dict[str, str]]) -> dict[str, dict[s
     text = [f["id"] for f in fields if f["type"] == "text"]
     if not text:
         return {}
-    source = "read_parquet('" + parquet.replace("'", "''") + "')"
+    source = f"read_parquet({literal(parquet)})"
     con = duckdb.connect(config={"threads": 2, "memory_limit": "256MB"})
     try:
         sampled = con.execute(
             "SELECT "
-            + ", ".join(f"approx_count_distinct({_q(c)})" for c in text)
+            + ", ".join(f"approx_count_distinct({quote(c)})" for c in text)
             + f" FROM (SELECT * FROM {source} LIMIT {SAMPLE})"
         ).fetchone()
         assert sampled is not None
         few = [c for c, n in zip(text, sampled, strict=True) if n <= MAX_VALUES // 5]
         out: dict[str, dict[str, int]] = {}
         for c in few:
-            where = f"WHERE {_q(c)} IS NOT NULL"
+            where = f"WHERE {quote(c)} IS NOT NULL"
             rows = con.execute(
-                f"SELECT {_q(c)}, count(*) FROM {source} {where} GROUP BY 1 LIMIT {MAX_VALUES + 1}"
+                f"SELECT {quote(c)}, count(*) FROM {source} {where} GROUP BY 1 LIMIT {MAX_VALUES + 1}"
             ).fetchall()
             if len(rows) <= MAX_VALUES:
                 out[c] = {str(v): int(n) for v, n in rows}

@@ -16,8 +16,9 @@ says กระทรวงดิจิทัลเพื่อเศรษฐก
 finds Farmer); years are not widened to the other era, unlike the catalogue search.
 
 Querying: every word of q is required. q_match answers a q-only search (count and page) from the
-postings alone, then ids_condition() reads just the page's rows; q_condition() is the WHERE fragment
-for a q that comes with filters or a sort (order by _id then: a semi-join does not keep file order).
+postings alone, then engine.table_source(path, ids=...) reads just the page's rows; q_condition() is
+the WHERE fragment for a q that comes with filters or a sort (order by _id then: a semi-join does not
+keep file order).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sapan.datastore.engine import table_source
+from sapan.datastore.engine import literal, quote, table_source
 from sapan.thai.analysis import parts, words
 
 ROWS_KEY = "sapan_rows"  # the table's row count, in the postings file's key-value metadata
@@ -79,14 +80,6 @@ def query_tokens(q: str) -> list[str]:
     return list(dict.fromkeys(index_tokens(q)))[:MAX_QUERY_TOKENS]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def build_postings(
     con: duckdb.DuckDBPyConnection,
     table_parquet: str,
@@ -107,20 +100,20 @@ def build_postings(
         report(0.0, "splitting text")
         # Pieces between spaces: no segment spans a space, so the columns can be joined with one and
         # the (slow) regular expression need only run on the distinct pieces.
-        cells = ", ".join(f"CAST({_quote(c)} AS VARCHAR)" for c in text_columns) or "NULL"
+        cells = ", ".join(f"CAST({quote(c)} AS VARCHAR)" for c in text_columns) or "NULL"
         cur.execute(
             f"CREATE TEMP TABLE pieces AS SELECT _id, unnest(string_split(concat_ws(' ', {cells}), ' ')) "
             f"AS piece FROM {source}"
         )
         cur.execute(
             "CREATE TEMP TABLE piece_segments AS SELECT piece, unnest(regexp_extract_all(piece, "
-            f"{_literal(SEGMENT)})) AS segment FROM (SELECT DISTINCT piece FROM pieces)"
+            f"{literal(SEGMENT)})) AS segment FROM (SELECT DISTINCT piece FROM pieces)"
         )
         cur.execute(
             "CREATE TEMP TABLE codes AS SELECT segment, CASE "
-            f"WHEN regexp_full_match(segment, {_literal(ASCII_CODE)}) THEN lower(segment) "
-            f"WHEN regexp_full_match(segment, {_literal(CODE)}) "
-            f"THEN lower(translate(segment, {_literal(THAI_DIGITS)}, {_literal(ARABIC)})) "
+            f"WHEN regexp_full_match(segment, {literal(ASCII_CODE)}) THEN lower(segment) "
+            f"WHEN regexp_full_match(segment, {literal(CODE)}) "
+            f"THEN lower(translate(segment, {literal(THAI_DIGITS)}, {literal(ARABIC)})) "
             "END AS code FROM (SELECT DISTINCT segment FROM piece_segments)"
         )
         distinct = [r[0] for r in cur.execute("SELECT segment FROM codes WHERE code IS NULL").fetchall()]
@@ -157,9 +150,9 @@ def build_postings(
         cur.execute(
             "COPY (SELECT token, _id FROM (SELECT DISTINCT tid, _id FROM pieces JOIN piece_tids "
             "USING (piece)) JOIN vocabulary USING (tid) ORDER BY tid, _id) "
-            f"TO {_literal(str(target))} (FORMAT parquet, {options})"
+            f"TO {literal(str(target))} (FORMAT parquet, {options})"
         )
-        count = _one(cur, f"SELECT count(*) FROM read_parquet({_literal(str(target))})")
+        count = _one(cur, f"SELECT count(*) FROM read_parquet({literal(str(target))})")
         report(1.0, f"{count} postings")
         return count
     finally:
@@ -204,7 +197,7 @@ def _plan(con: duckdb.DuckDBPyConnection, postings: str, tokens: list[str]) -> l
 
 
 def _source(postings: str) -> str:
-    return f"read_parquet({_literal(postings)})"
+    return f"read_parquet({literal(postings)})"
 
 
 def _ids_sql(postings: str, count: int) -> str:
@@ -244,7 +237,7 @@ def q_match(
     con: duckdb.DuckDBPyConnection, postings_parquet: str, q: str, limit: int, offset: int = 0
 ) -> Match | None:
     """Count and page of a search with no other condition, from the postings alone (one pass over
-    them); None when q has no words. Read the page's rows with ids_condition()."""
+    them); None when q has no words. Read the page's rows with engine.table_source(..., ids=)."""
     tokens = query_tokens(q)
     if not tokens:
         return None
@@ -270,11 +263,3 @@ def q_count(con: duckdb.DuckDBPyConnection, postings_parquet: str, q: str) -> in
     A q without words is no condition: every row (the table's row count, kept in the postings file)."""
     match = q_match(con, postings_parquet, q, 0)
     return match.total if match else max(_rows(con, postings_parquet), 0)
-
-
-def ids_condition(ids: list[int]) -> str:
-    """A WHERE fragment for rows by _id. The BETWEEN lets Parquet's min/max statistics skip every row
-    group but the page's (the table file is in _id order); the IN list alone is not pushed down."""
-    if not ids:
-        return "FALSE"
-    return f"_id BETWEEN {min(ids)} AND {max(ids)} AND _id IN ({', '.join(str(int(i)) for i in ids)})"

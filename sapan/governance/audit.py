@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from sapan.errors import ValidationError
+from sapan.errors import NotAuthorized, ValidationError
 from sapan.governance.models import AuditEntry
 
 CHAIN_LOCK = 7_353_926  # any fixed number: the advisory lock the writers of the chain share
@@ -60,6 +60,50 @@ def record(
     entry.hash = entry_hash(entry.prev_hash, entry)
     session.flush()
     return entry
+
+
+# A refused change to these is a security event even when it changes nothing.
+GOVERNED_FIELDS = {
+    "private",
+    "data_category",
+    "data_classification",
+    "clearance",
+    "license_id",
+    "reason",
+    "columns",
+}
+
+
+def refusal(
+    exc: Exception, had_token: bool, write: bool, actor: str | None, action: str, data: dict[str, Any]
+) -> tuple[str, str, str, str, dict[str, Any]] | None:
+    """The audit entry (actor, action, object type, object id, details) for a refused request, when it
+    is a security event: a bad API token, or a write refused as not authorized or over a governed field."""
+    reason = str(exc)
+    if (
+        isinstance(exc, NotAuthorized)
+        and had_token
+        and reason.startswith(("Invalid API token", "API token expired"))
+    ):
+        return "anonymous", "auth.failure", "api_token", "", {"reason": reason}
+    target = str(data.get("id") or data.get("name") or data.get("resource_id") or "")[:200]
+    if isinstance(exc, NotAuthorized) and write:
+        return (
+            actor or "anonymous",
+            "request.refused",
+            "request",
+            target,
+            {"action": action, "reason": reason},
+        )
+    if isinstance(exc, ValidationError) and write and GOVERNED_FIELDS & set(exc.errors):
+        return (
+            actor or "anonymous",
+            "request.refused",
+            "request",
+            target,
+            {"action": action, "errors": exc.errors},
+        )
+    return None
 
 
 def verify(session: Session) -> list[str]:

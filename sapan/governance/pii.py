@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Literal
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatcher
 
+from sapan.datastore.engine import quote
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -228,10 +230,6 @@ def scan_text(text: str) -> dict[str, int]:
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _is_wide_integer(duckdb_type: str) -> bool:
     if duckdb_type in _WIDE_INTEGERS:
         return True
@@ -280,7 +278,7 @@ def scan_table(
     pattern = _CANDIDATE_SQL.replace("'", "''")
     cells = []
     for i, (column, is_int) in enumerate(zip(columns, numeric, strict=True)):
-        q = _quote(column)
+        q = quote(column)
         if is_int:
             # The whole check in SQL, only valid IDs cross into Python (as a 1). In BIGINT arithmetic:
             # DECIMAL's // is not integer division, and HUGEINT's is five times slower.
@@ -325,7 +323,7 @@ def scan_table(
     int_columns = [i for i, is_int in enumerate(numeric) if is_int and (i, "thai_id") in counts]
     if int_columns:
         shapes = ", ".join(
-            f"count(*) FILTER ({_quote(columns[i])} BETWEEN 1000000000000 AND 9999999999999)"
+            f"count(*) FILTER ({quote(columns[i])} BETWEEN 1000000000000 AND 9999999999999)"
             for i in int_columns
         )
         totals = con.execute(f"SELECT {shapes} FROM {source_sql} AS _src").fetchone() or ()

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sapan.datastore.engine import table_source
 from sapan.datastore.textindex import (
     ASCII_CODE,
     CODE,
@@ -21,7 +22,6 @@ from sapan.datastore.textindex import (
     Match,
     build_postings,
     cell_tokens,
-    ids_condition,
     index_tokens,
     q_condition,
     q_count,
@@ -145,9 +145,9 @@ def test_count_page_and_planned_condition_agree_with_the_where_query(
         ).fetchall()
         assert [r[0] for r in rows] == ids
         assert q_match(con, postings, q, 1, 1) == Match(len(ids), ids[1:2])
-        page = con.execute(f"SELECT _id FROM '{table}' WHERE {ids_condition(ids)} ORDER BY _id").fetchall()
+        page = con.execute(f"SELECT _id FROM {table_source(table, False, ids)} ORDER BY _id").fetchall()
         assert [r[0] for r in page] == ids
-    assert con.execute(f"SELECT count(*) FROM '{table}' WHERE {ids_condition([])}").fetchone() == (0,)
+    assert con.execute(f"SELECT count(*) FROM {table_source(table, False, [])}").fetchone() == (0,)
 
 
 def test_a_word_in_every_row_still_counts(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
