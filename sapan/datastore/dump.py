@@ -51,12 +51,12 @@ class Dump:
 
 def prepare(session: Session, storage: Any, actor: Actor, resource_id: str, params: dict[str, Any]) -> Dump:
     """Check access and parameters before any byte is sent (errors become a normal API answer)."""
-    from sapan.datastore.service import _table, index_path
+    from sapan.datastore.service import index_path, readable_table
 
     fmt = str(params.get("format") or "csv").lower()
     if fmt not in MEDIA:
         raise ValidationError.one("format", f"Must be one of: {', '.join(MEDIA)}")
-    table, path = _table(session, actor, resource_id, storage)
+    table, path = readable_table(session, actor, resource_id, storage)
     query = build_query(table, path, params, index_path(table, storage))
     if fmt == "xlsx":
         _check_xlsx_rows(query)

@@ -317,7 +317,7 @@ def datastore_info(session: Session, actor: Actor, ref: Any) -> dict[str, Any]:
     }
 
 
-def _table(session: Session, actor: Actor, ref: Any, storage: Any) -> tuple[DatastoreTable, str]:
+def readable_table(session: Session, actor: Actor, ref: Any, storage: Any) -> tuple[DatastoreTable, str]:
     """A table the actor may read (by its id: a resource id, or `{resource_id}:{sheet}`) and its file."""
     ref = str(ref or "")
     _, ds = catalog_resources.get_resource(session, actor, resource_of(ref))
@@ -361,7 +361,7 @@ def index_path(table: DatastoreTable, storage: Any) -> str | None:
 def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
     """datastore_search with CKAN's parameters and result shape."""
     resource_id = params.get("resource_id") or params.get("id")
-    table, path = _table(session, actor, resource_id, storage)
+    table, path = readable_table(session, actor, resource_id, storage)
     index = index_path(table, storage)
     query = build_query(table, path, params, index)
     limit = _int(params, "limit", 100, 0, MAX_LIMIT)
