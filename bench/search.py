@@ -105,7 +105,9 @@ def percentile(values: list[float], p: float) -> float:
 def run_backend(name: str, url: str, n: int, queries: int) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix=f"sapan-search-{name}-"))
     services = build_services(Settings(home=home, database_url=url))
-    cfg = dataclasses.replace(services.catalog, profile=load_profile("ckan"))
+    cfg = dataclasses.replace(
+        services.catalog, profile=load_profile("ckan"), vectors=False
+    )  # see crosslingual.py
     print(f"[{name}] filling the catalogue with {n} datasets")
     fill_catalogue(services, n)
     out: dict[str, float] = {}

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
         description="The portal's secret for keyed hashes of masked personal data. Default: a random key "
         "made once in SAPAN_HOME/secret.key. Several processes or machines must share one.",
     )
+    search_cross_lingual: bool = Field(
+        True,
+        description="Cross-lingual search: a Thai query also searches its English translation and an "
+        "English query its Thai one (a packaged lexicon; nothing is downloaded).",
+    )
+    search_vectors: bool = Field(
+        True,
+        description="Cross-lingual search also ranks datasets by multilingual sentence vectors (Google's "
+        "USE v3, packaged; about 4 ms per indexed dataset). Turning it on needs `sapan search reindex`.",
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "

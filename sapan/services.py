@@ -37,5 +37,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         storage=Storage(settings.resolved_storage_url),
         site_url=settings.site_url,
         max_upload_bytes=settings.max_upload_bytes,
+        cross_lingual=settings.search_cross_lingual,
+        vectors=settings.search_cross_lingual and settings.search_vectors,
     )
     return Services(settings, engine, make_sessionmaker(engine), catalog)

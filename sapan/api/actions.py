@@ -18,6 +18,7 @@ from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
 from sapan.errors import ValidationError
 from sapan.governance import audit
+from sapan.search.crosslingual import TranslationOptions
 from sapan.search.service import SearchQuery, search_datasets
 
 
@@ -140,7 +141,8 @@ def package_delete(call: Call) -> Any:
 
 @action("package_search")
 def package_search(call: Call) -> Any:
-    """Search datasets: q, fq, sort, rows, start, facet.field, facet.limit, include_private."""
+    """Search datasets: q, fq, sort, rows, start, facet.field, facet.limit, include_private,
+    include_drafts, translate (cross-lingual search, default true)."""
     d = call.data
     query = SearchQuery(
         q=str_param(d, "q"),
@@ -152,6 +154,8 @@ def package_search(call: Call) -> Any:
         facet_limit=int_param(d, "facet.limit", 50, -1) or 50,
         include_private=bool_param(d, "include_private"),
         include_drafts=bool_param(d, "include_drafts"),
+        # Sapan's own: translate=false searches the query's language only
+        translation=TranslationOptions() if bool_param(d, "translate", True) else None,
     )
     return search_datasets(call.session, call.cfg, call.actor, query)
 

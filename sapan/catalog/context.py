@@ -14,3 +14,5 @@ class CatalogConfig:
     storage: Storage
     site_url: str
     max_upload_bytes: int
+    cross_lingual: bool = True  # search also looks for the query's translation
+    vectors: bool = False  # ...and for the datasets nearest it by sentence vectors

@@ -75,7 +75,7 @@ def create_dataset(
     _flush_unique(session)
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "new package", "package", out)
-    search.index_dataset(session, cfg.profile, out)
+    search.index_dataset(session, cfg, out)
     return out
 
 
@@ -97,7 +97,7 @@ def update_dataset(
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "changed package", "package", out, before)
     _audit_visibility(session, actor, before, out)
-    search.index_dataset(session, cfg.profile, out)
+    search.index_dataset(session, cfg, out)
     return out
 
 
@@ -136,7 +136,7 @@ def quarantine(session: Session, cfg: CatalogConfig, resource_id: str, reason: s
     out = dataset_dict(ds, cfg.site_url)
     activity.record(session, None, ds.id, "changed package", "package", out, before)
     audit.record(session, "sapan", "dataset.unpublish", "dataset", ds.id, {"reason": reason})
-    search.index_dataset(session, cfg.profile, out)
+    search.index_dataset(session, cfg, out)
 
 
 def _check_governance(
@@ -230,7 +230,7 @@ def list_tags(session: Session, containing: str = "") -> list[str]:
 def reindex_datasets(session: Session, cfg: CatalogConfig, dataset_ids: list[str]) -> None:
     """Refresh these datasets in the search index (after a change to their organization or group)."""
     for ds in session.scalars(select(Dataset).where(Dataset.id.in_(dataset_ids))):
-        search.index_dataset(session, cfg.profile, dataset_dict(ds, cfg.site_url))
+        search.index_dataset(session, cfg, dataset_dict(ds, cfg.site_url))
 
 
 def all_dataset_dicts(session: Session, site_url: str, batch: int = 1000) -> Iterator[dict[str, Any]]:

@@ -247,7 +247,7 @@ def _touch(session: Session, cfg: CatalogConfig, actor: Actor, ds: Dataset, befo
     session.flush()
     after = dataset_dict(ds, cfg.site_url)
     activity.record(session, actor.user_id, ds.id, "changed package", "package", after, before)
-    search.index_dataset(session, cfg.profile, after)
+    search.index_dataset(session, cfg, after)
 
 
 def download_target(session: Session, actor: Actor, dataset_ref: str, resource_id: str) -> Resource:

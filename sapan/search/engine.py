@@ -55,6 +55,7 @@ class _Sql:
     page_from: str
     raw_score: str = ""  # SQLite: bm25 alone, so the best candidates can be found before any join
     boost: str = "1.0"
+    rank: str = ""  # the full-text score before boosts
 
 
 def required_terms(n: int) -> int:
@@ -141,8 +142,7 @@ def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, 
 
 def _fts_group(term: QueryTerm, columns: tuple[str, ...] | None) -> str:
     alternatives = [f'"{f}"' for f in [*term.forms, *term.fuzzy]]
-    if term.parts:
-        alternatives.append('"' + " ".join(term.parts) + '"')
+    alternatives += ['"' + " ".join(words) + '"' for words in [term.parts, *term.phrases] if words]
     group = "(" + " OR ".join(alternatives) + ")"
     return "{" + " ".join(columns) + "} : " + group if columns else group
 
@@ -153,8 +153,11 @@ def _lexeme(token: str, weights: str) -> str:
 
 def _tsquery(term: QueryTerm, weights: str) -> str:
     alternatives = [_lexeme(f, weights) for f in [*term.forms, *term.fuzzy]]
-    if term.parts:
-        alternatives.append("(" + " <-> ".join(_lexeme(p, weights) for p in term.parts) + ")")
+    alternatives += [
+        "(" + " <-> ".join(_lexeme(w, weights) for w in words) + ")"
+        for words in [term.parts, *term.phrases]
+        if words
+    ]
     return "(" + " | ".join(alternatives) + ")"
 
 
@@ -167,7 +170,10 @@ def _relaxed(terms: list[QueryTerm]) -> list[QueryTerm]:
     return out
 
 
-def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = False) -> _Sql:
+def _base_sql(
+    session: Session, plan: Plan, df: dict[str, int], relaxed: bool = False, prefix: str = ""
+) -> _Sql:
+    """The full-text part of a search; `prefix` names its parameters apart from another's."""
     params: dict[str, Any] = {}
     where: list[str] = []
     if relaxed:
@@ -178,20 +184,20 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
     required = 1 if relaxed else required_terms(n)
     boost = "1.0"
     if plan.phrase:
-        params["exact"] = " " + " ".join(plan.phrase) + " "
-        boost = f"(CASE WHEN d.title_tokens = :exact THEN {EXACT_TITLE_BOOST}"
+        params[f"{prefix}exact"] = " " + " ".join(plan.phrase) + " "
+        boost = f"(CASE WHEN d.title_tokens = :{prefix}exact THEN {EXACT_TITLE_BOOST}"
         if len(plan.phrase) > 1:
-            params["phrase"] = "% " + " ".join(plan.phrase) + " %"
-            boost += f" WHEN d.title_tokens LIKE :phrase THEN {PHRASE_BOOST}"
+            params[f"{prefix}phrase"] = "% " + " ".join(plan.phrase) + " %"
+            boost += f" WHEN d.title_tokens LIKE :{prefix}phrase THEN {PHRASE_BOOST}"
         boost += " ELSE 1.0 END)"
     if not is_postgres(session):
-        params["match"] = _at_least(
+        params[f"{prefix}match"] = _at_least(
             required, [_fts_group(t, plan.columns) for t in plan.terms], " AND ", " OR "
         )
-        where.append("search_fts MATCH :match")
+        where.append(f"search_fts MATCH :{prefix}match")
         raw = f"(-bm25(search_fts, {BM25_WEIGHTS}))"
         return _Sql(
-            "search_fts", "search_fts.rowid", where, params, f"{raw} * {boost}", _SQLITE_PAGE, raw, boost
+            "search_fts", "search_fts.rowid", where, params, f"{raw} * {boost}", _SQLITE_PAGE, raw, boost, raw
         )
     weights = (
         "".join(sorted({w for c in plan.columns for w in COLUMN_WEIGHTS.get(c, "")})) if plan.columns else ""
@@ -199,13 +205,19 @@ def _base_sql(session: Session, plan: Plan, df: dict[str, int], relaxed: bool = 
     total = max(document_count(session), 1)
     ranks = []
     for i, term in enumerate(plan.terms):
-        params[f"g{i}"] = _tsquery(term, weights)
+        g = f"{prefix}g{i}"
+        params[g] = _tsquery(term, weights)
+        phrase_df = [min(df.get(w, 0) for w in words) for words in term.phrases]
         df_term = max((df.get(f, 0) for f in [*term.forms, *term.fuzzy, *term.parts]), default=0)
+        df_term = max([df_term, *phrase_df])
         idf = math.log(1 + (total - df_term + 0.5) / (df_term + 0.5))
-        ranks.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:g{i} AS tsquery), 1)")
-    params["match"] = _at_least(required, [params[f"g{i}"] for i in range(n)], " & ", " | ")
-    where.append("d.tsv @@ CAST(:match AS tsquery)")
-    return _Sql("search_doc d", "d.id", where, params, f"({' + '.join(ranks)}) * {boost}", "search_doc d")
+        ranks.append(f"{idf:.4f} * ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:{g} AS tsquery), 1)")
+    params[f"{prefix}match"] = _at_least(required, [params[f"{prefix}g{i}"] for i in range(n)], " & ", " | ")
+    where.append(f"d.tsv @@ CAST(:{prefix}match AS tsquery)")
+    rank = f"({' + '.join(ranks)})"
+    return _Sql(
+        "search_doc d", "d.id", where, params, f"{rank} * {boost}", "search_doc d", boost=boost, rank=rank
+    )
 
 
 def _at_least(k: int, groups: list[str], and_: str, or_: str) -> str:
@@ -267,15 +279,115 @@ def _runner(session: Session, params: dict[str, Any]) -> Any:
     return run
 
 
-def _count(
-    session: Session, plan: Plan, visibility: Visibility, df: dict[str, int], relaxed: bool
-) -> tuple[_Sql, int]:
-    sql = _base_sql(session, plan, df, relaxed)
+def _count(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) -> int:
     _filters(session, sql, plan, visibility)
     count = _runner(session, sql.params)(
         f"SELECT count(*) FROM {sql.ids_from} WHERE {' AND '.join(sql.where)}"
     )
-    return sql, int(count.scalar_one())
+    return int(count.scalar_one())
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the cross-lingual rankings join the original's. "union" runs the original and its
+    translation as one query (every term weighs the same); "rrf" fuses rankings, a dataset scoring
+    1/(k + rank) from the original, weight/(k + offset + rank) from the translation and
+    vector_weight/(k + vector_offset + rank) from the sentence vectors: the original's best stay on
+    top and the others' best follow them."""
+
+    method: str = "rrf"
+    k: float = 1.0
+    keep: int = 5  # the original's first this many stay first whatever the others say
+    weight: float = 1.0
+    offset: int = 0
+    any_term: bool = True  # the translation matches on any one of its terms
+    vector_weight: float = 1.0
+    vector_offset: int = 0
+
+
+def _either(session: Session, a: _Sql, b: _Sql) -> _Sql:
+    """One full-text query true where either matches, scored by both (no filters yet)."""
+    params = {**a.params, **b.params}
+    if is_postgres(session):
+        params["xmatch"] = f"({a.params['match']}) | ({b.params['tmatch']})"
+        rank = f"({a.rank} + {b.rank})"
+        return _Sql(
+            "search_doc d", "d.id", ["d.tsv @@ CAST(:xmatch AS tsquery)"], params, f"{rank} * {a.boost}",
+            "search_doc d", boost=a.boost, rank=rank,
+        )  # fmt: skip
+    params["xmatch"] = f"({a.params['match']}) OR ({b.params['tmatch']})"
+    return dataclasses.replace(a, where=["search_fts MATCH :xmatch"], params=params)
+
+
+def _page(session: Session, sql: _Sql, plan: Plan, rows: int, start: int) -> list[str]:
+    """Dataset ids of one page of a filtered query, in the plan's order."""
+    where = " AND ".join(sql.where)
+    columns = "d.id, d.dataset_id, d.metadata_modified, d.metadata_created, d.name, d.title_sort"
+    order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
+    source, score = f"{sql.page_from} WHERE {where}", sql.score
+    if sql.raw_score and plan.sort[0][0] == "score":
+        # Rank by bm25 inside the full-text index first; boosts and sort keys then need the
+        # document table only for the best candidates (boosts never exceed x3, so 4x the page
+        # and at least 200 candidates keep the order exact in practice).
+        source = (
+            f"(SELECT search_fts.rowid AS rid, {sql.raw_score} AS raw FROM search_fts WHERE {where} "
+            f"ORDER BY raw DESC LIMIT {max(200, 4 * (start + rows))}) c JOIN search_doc d ON d.id = c.rid"
+        )
+        score = f"c.raw * {sql.boost}"
+    result = _runner(session, sql.params)(
+        f"SELECT h.dataset_id FROM (SELECT {columns}, {score} AS score FROM {source}) h "
+        f"ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
+        {"limit": rows, "offset": start},
+    )
+    return [r[0] for r in result]
+
+
+FUSION_BLOCK = 100  # rankings are fused over the first multiple of this many that holds the page
+
+
+def _fused_page(
+    session: Session,
+    rankings: list[tuple[_Sql | list[str], float, int]],
+    plan: Plan,
+    k: float,
+    keep: int,
+    rows: int,
+    start: int,
+) -> list[str]:
+    """A page of the weighted rank fusion of several rankings (a query, or ids already ranked), each
+    with its weight and rank offset. Queries are read to the same depth for every page of a block,
+    so pages never overlap or skip."""
+    depth = (start + rows + FUSION_BLOCK - 1) // FUSION_BLOCK * FUSION_BLOCK
+    scores: dict[str, float] = {}
+    head: list[str] = []
+    for i, (ranking, weight, offset) in enumerate(rankings):
+        ranked = ranking if isinstance(ranking, list) else _page(session, ranking, plan, depth, 0)
+        if i == 0:
+            head = ranked[:keep]
+        for rank, dataset_id in enumerate(ranked, start=1):
+            scores[dataset_id] = scores.get(dataset_id, 0.0) + weight / (k + offset + rank)
+    rest = sorted((d for d in scores if d not in head), key=lambda d: -scores[d])  # stable: ties keep order
+    return (head + rest)[start : start + rows]
+
+
+def _visible(
+    session: Session, ids: list[str], plan: Plan, visibility: Visibility, matched: _Sql
+) -> tuple[list[str], list[str]]:
+    """Those of `ids` (vector neighbours, best first) the caller may see and the filters keep, and
+    among them those the full-text query `matched` does not find (they add to the count)."""
+    if not ids:
+        return [], []
+    sql = _Sql("search_doc d", "d.id", ["d.dataset_id IN :vids"], {**matched.params, "vids": ids}, "0", "")
+    _filters(session, sql, plan, visibility)
+    found = dict(
+        _runner(session, sql.params)(
+            f"SELECT d.dataset_id, CASE WHEN d.id IN (SELECT {matched.id_column} FROM {matched.ids_from} "
+            f"WHERE {' AND '.join(matched.where)}) THEN 1 ELSE 0 END FROM search_doc d "
+            f"WHERE {' AND '.join(sql.where)}"
+        ).all()
+    )
+    visible = [i for i in ids if i in found]
+    return visible, [i for i in visible if not found[i]]
 
 
 def execute(
@@ -287,38 +399,63 @@ def execute(
     facet_fields: list[str],
     facet_limit: int,
     raw_words: dict[str, str],
+    translated: Plan | None = None,
+    fusion: Fusion = Fusion(),
+    neighbours: list[str] | None = None,
 ) -> Hits:
+    """Count, page and facet a plan. With `translated` (the query in the other language, same
+    filters) the datasets matching either count; with `neighbours` (dataset ids nearest the query by
+    sentence vectors, best first) those the caller may see count too when ranking by score, and the
+    rankings are fused."""
     df = expand_typos(session, plan.terms, raw_words) if plan.terms else {}
-    sql, count = _count(session, plan, visibility, df, relaxed=False)
+    sql = _base_sql(session, plan, df)
+    count = _count(session, sql, plan, visibility)
     if count < RELAX_BELOW and len(_relaxed(plan.terms)) > 1:
-        sql, count = _count(session, plan, visibility, df, relaxed=True)
+        sql = _base_sql(session, plan, df, relaxed=True)
+        count = _count(session, sql, plan, visibility)
+    by_score = bool(plan.sort) and plan.sort[0][0] == "score"
+    rankings: list[tuple[_Sql | list[str], float, int]] = [(sql, 1.0, 0)]
+    if translated is not None and translated.terms and plan.terms:
+        tsql = _base_sql(
+            session, translated, _frequencies(session, translated.terms), fusion.any_term, prefix="t"
+        )
+        both = _either(session, sql, tsql)
+        count = _count(session, both, plan, visibility)
+        _filters(session, tsql, plan, visibility)
+        rankings = (
+            [(both, 1.0, 0)]
+            if fusion.method == "union"
+            else [*rankings, (tsql, fusion.weight, fusion.offset)]
+        )
+        sql = both
+    extra: list[str] = []
+    if neighbours and by_score and plan.terms:
+        near, extra = _visible(session, neighbours, plan, visibility, sql)
+        count += len(extra)
+        rankings.append((near, fusion.vector_weight, fusion.vector_offset))
     run = _runner(session, sql.params)
     where = " AND ".join(sql.where)
     ids: list[str] = []
     if rows and start < count:
-        columns = "d.id, d.dataset_id, d.metadata_modified, d.metadata_created, d.name, d.title_sort"
-        order = ", ".join(f"h.{column} {'DESC' if desc else 'ASC'}" for column, desc in plan.sort)
-        source, score = f"{sql.page_from} WHERE {where}", sql.score
-        if sql.raw_score and plan.sort[0][0] == "score":
-            # Rank by bm25 inside the full-text index first; boosts and sort keys then need the
-            # document table only for the best candidates (boosts never exceed x3, so 4x the page
-            # and at least 200 candidates keep the order exact in practice).
-            source = (
-                f"(SELECT search_fts.rowid AS rid, {sql.raw_score} AS raw FROM search_fts WHERE {where} "
-                f"ORDER BY raw DESC LIMIT {max(200, 4 * (start + rows))}) c JOIN search_doc d ON d.id = c.rid"
-            )
-            score = f"c.raw * {sql.boost}"
-        result = run(
-            f"SELECT h.dataset_id FROM (SELECT {columns}, {score} AS score FROM {source}) h "
-            f"ORDER BY {order}, h.id LIMIT :limit OFFSET :offset",
-            {"limit": rows, "offset": start},
+        ids = (
+            _fused_page(session, rankings, plan, fusion.k, fusion.keep, rows, start)
+            if len(rankings) > 1 and by_score
+            else _page(session, sql, plan, rows, start)
         )
-        ids = [r[0] for r in result]
     facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
     if facet_fields and count:
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for field_name, value, n in _facet_counts(session, sql, run, where, facet_fields):
-            by_field[field_name].append((value, int(n)))
+        counted = _facet_counts(session, sql, run, where, facet_fields)
+        if extra:  # the vector neighbours the full-text query does not find
+            xsql = _Sql("search_doc d", "d.id", ["d.dataset_id IN :xids"], {"xids": extra}, "0", "")
+            counted += _facet_counts(
+                session, xsql, _runner(session, xsql.params), xsql.where[0], facet_fields
+            )
+        summed: dict[tuple[str, str], int] = defaultdict(int)
+        for field_name, value, n in counted:
+            summed[(field_name, value)] += int(n)
+        for (field_name, value), n in summed.items():
+            by_field[field_name].append((value, n))
         shown = {
             name: sorted(items, key=lambda item: (-item[1], item[0]))[
                 : None if facet_limit < 0 else facet_limit
@@ -329,6 +466,13 @@ def execute(
         for name, items in shown.items():
             facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
     return Hits(count, ids, facets)
+
+
+def _frequencies(session: Session, terms: list[QueryTerm]) -> dict[str, int]:
+    """How many datasets hold each word of the terms (PostgreSQL's ranking weighs terms by it)."""
+    words = {w for t in terms for w in [*t.forms, *(w for p in t.phrases for w in p)]}
+    rows = session.execute(select(SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(words)))
+    return {term: df for term, df in rows}
 
 
 def _facet_counts(

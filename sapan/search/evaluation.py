@@ -94,3 +94,52 @@ def load_catalogue(session: Any, cfg: Any, actor: Any, records: list[dict[str, A
                 "owner_org": orgs.get(record.get("organization") or ""),
             },
         )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A cross-lingual judgment: a query in one language, the relevant datasets in the other."""
+
+    query: str
+    direction: str  # "en->th" or "th->en"
+    kinds: tuple[str, ...]
+    relevant: frozenset[str]
+
+
+@dataclass
+class RankScores:
+    mrr: float
+    top_1: float  # share of queries with a relevant dataset first
+    top_10: float  # ... in the first ten
+    ndcg_at_10: float
+    misses: list[str]  # queries with nothing relevant in the first ten
+
+
+def load_pairs(path: Path) -> list[Pair]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Pair(p["query"], p["direction"], tuple(p["kinds"]), frozenset(record_name(r) for r in p["relevant"]))
+        for p in raw["pairs"]
+    ]
+
+
+def rank_scores(search: Callable[[str], list[str]], pairs: Iterable[Pair]) -> RankScores:
+    """MRR, top-1, top-10 and nDCG@10 (means over queries) of `search` (query -> ranked ids)."""
+    reciprocal: list[float] = []
+    ndcgs: list[float] = []
+    misses: list[str] = []
+    for pair in pairs:
+        ranked = search(pair.query)[:10]
+        first = next((i for i, doc in enumerate(ranked, start=1) if doc in pair.relevant), None)
+        reciprocal.append(1 / first if first else 0.0)
+        ndcgs.append(ndcg(ranked, pair.relevant))
+        if first is None:
+            misses.append(pair.query)
+    n = max(len(reciprocal), 1)
+    return RankScores(
+        sum(reciprocal) / n,
+        sum(r == 1.0 for r in reciprocal) / n,
+        sum(r > 0 for r in reciprocal) / n,
+        sum(ndcgs) / n,
+        misses,
+    )

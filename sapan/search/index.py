@@ -5,7 +5,7 @@ same pre-analysed tokens, so both answer the same way."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
@@ -237,3 +237,11 @@ def document_count(session: Session) -> int:
         if estimate and estimate > 0:
             return int(estimate)
     return int(session.scalar(select(func.count()).select_from(SearchDoc)) or 0)
+
+
+def document_frequencies(session: Session, words: Collection[str]) -> dict[str, int]:
+    """How many datasets hold each of these words (absent words are left out)."""
+    if not words:
+        return {}
+    rows = session.execute(select(SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(list(words))))
+    return {term: df for term, df in rows if df > 0}

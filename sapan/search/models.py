@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sapan.db import Base
@@ -62,3 +62,25 @@ class SearchTerm(Base):
 
     term: Mapped[str] = mapped_column(String(200), primary_key=True)
     df: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchVector(Base):
+    """A dataset's sentence vector (float32 bytes) for cross-lingual search, with the hash of the text
+    it encodes (unchanged text is not encoded again) and the generation it was written in."""
+
+    __tablename__ = "search_vector"
+
+    dataset_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(32))
+    thai: Mapped[bool] = mapped_column(Boolean)  # written mostly in Thai (else in a Latin script)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    generation: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SearchMeta(Base):
+    """Counters of the index (the vectors' generation, which tells processes to refresh their copy)."""
+
+    __tablename__ = "search_meta"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

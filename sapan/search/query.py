@@ -37,6 +37,7 @@ class Plan:
     phrase: list[str] = field(default_factory=list)  # the query's words, for phrase/title boosts
     filters: list[Filter] = field(default_factory=list)
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
+    text: str = ""  # the free text as typed (cross-lingual search translates and embeds it)
 
 
 def _unquote(raw: str) -> str:
@@ -100,6 +101,7 @@ def parse_q(q: str, facet_fields: set[str], mode: Mode = "sapan") -> Plan:
     free = TERM.sub(" ", q)
     free = re.sub(r"\*:\*|\b(AND|OR|NOT)\b", " ", free)
     text = " ".join([free, *texts])
+    plan.text = " ".join(text.split())[:1000]
     plan.terms = analyse_query(text, mode)[:MAX_TERMS]
     plan.phrase = words(text, mode)[:MAX_TERMS]
     return plan

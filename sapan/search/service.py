@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +12,11 @@ from sapan.accounts.service import Actor
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.profiles import Profile
 from sapan.errors import ValidationError
-from sapan.search import index
-from sapan.search.documents import build_document
-from sapan.search.engine import Visibility, execute
-from sapan.search.query import FACET_FIELDS, parse_fq, parse_q, parse_sort
+from sapan.search import index, neighbours, vectors
+from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
+from sapan.search.documents import Document, build_document
+from sapan.search.engine import Fusion, Visibility, execute
+from sapan.search.query import FACET_FIELDS, Plan, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
@@ -33,6 +34,8 @@ class SearchQuery:
     include_private: bool = False
     include_drafts: bool = False
     analyzer: Mode = "sapan"  # the baselines (newmm, icu) exist for measuring, not for users
+    # Cross-lingual search: also search the query's translation (None: the original only).
+    translation: TranslationOptions | None = field(default_factory=TranslationOptions)
 
 
 def facet_fields_of(profile: Profile) -> set[str]:
@@ -40,13 +43,18 @@ def facet_fields_of(profile: Profile) -> set[str]:
     return set(FACET_FIELDS) | {f.name for f in profile.extra_dataset_fields if f.choices}
 
 
-def index_dataset(session: Session, profile: Profile, dataset: dict[str, Any]) -> None:
+def index_dataset(session: Session, cfg: CatalogConfig, dataset: dict[str, Any]) -> None:
     """Bring the index in line with a dataset as package_show prints it (same transaction)."""
-    index.put_document(session, build_document(dataset, profile))
+    index.put_document(session, build_document(dataset, cfg.profile))
+    if dataset.get("state") == "deleted":
+        vectors.remove_vector(session, dataset["id"])
+    elif cfg.vectors:
+        vectors.put_vector(session, dataset["id"], vectors.dataset_text(dataset))
 
 
 def remove_dataset(session: Session, dataset_id: str) -> None:
     index.remove_dataset(session, dataset_id)
+    vectors.remove_vector(session, dataset_id)
 
 
 def reindex(
@@ -59,8 +67,20 @@ def reindex(
     from sapan.catalog.datasets import all_dataset_dicts, count_indexable
 
     total = count_indexable(session)
-    documents = (build_document(ds, cfg.profile, analyzer) for ds in all_dataset_dicts(session, cfg.site_url))
-    return index.rebuild(session, documents, (lambda done: progress(done, total)) if progress else None)
+    texts: list[tuple[str, str]] = []
+
+    def documents() -> Iterator[Document]:
+        for ds in all_dataset_dicts(session, cfg.site_url):
+            if ds.get("state") != "deleted":
+                texts.append((ds["id"], vectors.dataset_text(ds)))
+            yield build_document(ds, cfg.profile, analyzer)
+
+    done = index.rebuild(session, documents(), (lambda n: progress(n, total)) if progress else None)
+    if cfg.vectors:  # second pass: encoding is the slow part, and unchanged texts keep their vectors
+        for n in vectors.rebuild_vectors(session, texts):
+            if progress:
+                progress(n, len(texts))
+    return done
 
 
 def _visibility(actor: Actor, query: SearchQuery) -> Visibility:
@@ -89,9 +109,18 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     plan.filters += parse_fq(query.fq, known)
     plan.sort = parse_sort(query.sort, bool(plan.terms))
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
+    options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
+    translated = _translate(session, plan, options) if options and plan.terms else Translated()
+    near = (
+        neighbours.nearest(session, plan.text, options.vector_limit, options.vector_floor)
+        if options and options.vectors and cfg.vectors and plan.terms
+        else None
+    )
     hits = execute(
         session, plan, _visibility(actor, query), query.rows, query.start, query.facet_fields,
         query.facet_limit, raw,
+        Plan(translated.terms, plan.columns, [], plan.filters, plan.sort) if translated.terms else None,
+        options.fusion_of() if options else Fusion(), near,
     )  # fmt: skip
     return {
         "count": hits.count,
@@ -105,4 +134,14 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
             }
             for f, items in hits.facets.items()
         },
+        # Not CKAN's: what the search also looked for in the other language (clients ignore it).
+        "also_searched": translated.shown,
     }
+
+
+def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Translated:
+    """The query's words (as the user wrote them) translated, filtered by the index vocabulary."""
+    return translate_query(
+        plan.text, (lambda words: index.document_frequencies(session, words)) if options.vocabulary else None,
+        index.document_count(session), options,
+    )  # fmt: skip

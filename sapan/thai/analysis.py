@@ -124,10 +124,11 @@ class QueryTerm:
     chunk: str = ""
     chunk_tokens: tuple[str, ...] = ()
     mended: bool = False  # forms are corrections of a misspelt piece; its parts are mere fragments
+    phrases: list[tuple[str, ...]] = field(default_factory=list)  # more alternatives, words in a row
 
     @property
     def token(self) -> str:
-        return self.forms[0]
+        return self.forms[0] if self.forms else " ".join(self.phrases[0])
 
 
 def year_forms(token: str) -> list[str]:

@@ -54,5 +54,6 @@ def test_search_envelope_matches_ckan(client: Any) -> None:
     ckan = json.loads((FIXTURES / "ckan" / "birmingham_package.json").read_text())
     body = client.get("/api/3/action/package_search").json()
     assert set(body) == {"help", "success", "result"}
-    assert set(body["result"]) == {"count", "sort", "facets", "results", "search_facets"}
+    # CKAN's keys, plus Sapan's cross-lingual `also_searched` (CKAN clients ignore unknown keys)
+    assert set(body["result"]) == {"count", "sort", "facets", "results", "search_facets", "also_searched"}
     assert ckan["type"] == "dataset"

@@ -1,0 +1,200 @@
+"""Cross-lingual search: a Thai query also searches its English translation and an English query its
+Thai one, so "household debt" finds หนี้สินครัวเรือน and สหภาพแรงงาน finds "Trade Unions".
+
+Translation is a lexicon lookup at query time (no model, nothing downloaded): the longest phrases of the
+query that the packaged lexicon knows (English base forms; Thai newmm words joined, with and without
+การ/ความ), their top senses only, and only translations whose words occur in the index's vocabulary,
+so a sense no dataset uses costs nothing. The search layer runs the translation beside the original
+query and fuses the two rankings, the translation at a lower weight (engine.fuse)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from sapan.search.engine import Fusion
+from sapan.search.lexicon import SOURCES, Lexicon, Translation, load_lexicon
+from sapan.thai.analysis import RUNS, STOPWORDS, THAI, QueryTerm, parts, stem, surface_words, year_forms
+from sapan.thai.text import normalize
+
+MAX_SPAN = 4  # words in the longest phrase looked up (the lexicon's phrases rarely run longer)
+NOMINALIZERS = ("การ", "ความ")  # Thai prefixes that make nouns: การว่างงาน = unemployment
+
+
+@dataclass(frozen=True)
+class TranslationOptions:
+    """How queries are translated. The defaults are what users get; the other settings exist for
+    measuring each step's worth (bench/crosslingual.py)."""
+
+    sources: frozenset[str] = frozenset(SOURCES)
+    max_rank: int = 2  # top senses: rank 1, or the best rank a phrase has if it has no rank-1 sense
+    per_phrase: int = 4  # translations kept per phrase, best first
+    vocabulary: bool = True  # keep only translations whose words the index holds
+    max_df_share: float = 0.2  # drop a translation in more than this share of datasets: it says little
+    fusion: str = "rrf"  # "rrf": weighted rank fusion; "union": one query, translations weigh the same
+    rrf_k: float = 1.0  # rank fusion: a dataset scores weight / (rrf_k + offset + rank) per ranking
+    keep: int = 5  # the original's first this many stay on top
+    weight: float = 1.0  # the translation's weight (the original's is 1)
+    offset: int = 0  # ...and its rank offset (after the original's first `keep`)
+    any_term: bool = True  # the translation matches on any one of its terms (else CKAN's mm)
+    vectors: bool = True  # also rank by sentence vectors (where the index keeps them)
+    vector_limit: int = 10  # nearest datasets taken from the vectors
+    vector_floor: float = 0.2  # ...at least this similar (cosine)
+    vector_weight: float = 1.0
+    vector_offset: int = 0
+
+    def fusion_of(self) -> Fusion:
+        return Fusion(
+            self.fusion, self.rrf_k, self.keep, self.weight, self.offset, self.any_term, self.vector_weight,
+            self.vector_offset,
+        )  # fmt: skip
+
+
+@dataclass
+class Translated:
+    """A query's translation: one term per translated phrase (any of its translations matches)."""
+
+    terms: list[QueryTerm] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # the translations used, for "also searched"
+
+
+@dataclass
+class _Phrase:
+    text: str
+    translations: list[str]
+
+
+def _english_phrases(words: list[str], lexicon: Lexicon, options: TranslationOptions) -> list[_Phrase]:
+    """Longest-first phrases of English words (lowercase, as typed) with their Thai translations."""
+    found: list[_Phrase] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + MAX_SPAN), i, -1):
+            phrase = " ".join(words[i:j])
+            if j - i == 1 and (phrase in STOPWORDS or phrase.isdigit()):
+                continue
+            translations = _top(lexicon.english_translations(phrase, sources=options.sources), options)
+            if translations:
+                found.append(_Phrase(phrase, translations))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _thai_variants(joined: str) -> list[str]:
+    """A Thai phrase as typed, without its nominalizer, and with one (ว่างงาน <-> การว่างงาน)."""
+    for prefix in NOMINALIZERS:
+        if joined.startswith(prefix) and len(joined) > len(prefix) + 1:
+            return [joined, joined[len(prefix) :]]
+    return [joined, *(prefix + joined for prefix in NOMINALIZERS)]
+
+
+def _pieces(tokens: list[str], lexicon: Lexicon) -> list[str]:
+    """newmm's words, each compound the lexicon lacks replaced by ICU's pieces of it (newmm keeps
+    ห้องสมุดประชาชน whole; the lexicon has ห้องสมุด and ประชาชน)."""
+    out: list[str] = []
+    for token in tokens:
+        known = any(lexicon.thai_translations(v) for v in _thai_variants(token))
+        out.extend((token,) if known else (parts(token) or (token,)))
+    return out
+
+
+def _thai_phrases(tokens: list[str], lexicon: Lexicon, options: TranslationOptions) -> list[_Phrase]:
+    """Longest-first runs of Thai words (newmm, compounds the lexicon lacks split further) with
+    their English translations."""
+    tokens = _pieces(tokens, lexicon)
+    found: list[_Phrase] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(min(len(tokens), i + MAX_SPAN), i, -1):
+            joined = "".join(tokens[i:j])
+            if j - i == 1 and joined in STOPWORDS:
+                continue
+            translations: list[str] = []
+            for variant in _thai_variants(joined):
+                translations = _top(lexicon.thai_translations(variant, sources=options.sources), options)
+                if translations:
+                    break
+            if translations:
+                found.append(_Phrase(joined, translations))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _top(translations: list[Translation], options: TranslationOptions) -> list[str]:
+    """The top senses: rank <= max_rank, or the best rank there is when none is that good."""
+    if not translations:
+        return []
+    best = max(options.max_rank, min(t.rank for t in translations))
+    return [t.term for t in translations if t.rank <= best]
+
+
+def _tokens(translation: str) -> list[str]:
+    """A translation's words as the index holds them: Thai segmented like the documents, English
+    stemmed (the vocabulary has "nurs" from "Nurses", not "nurse")."""
+    return [stem(w) for w in surface_words(translation)]
+
+
+def translate_query(
+    text: str,
+    known: Callable[[Collection[str]], dict[str, int]] | None,
+    total: int,
+    options: TranslationOptions = TranslationOptions(),
+    lexicon: Lexicon | None = None,
+) -> Translated:
+    """The other-language terms for a query. `known` maps words to the number of datasets holding
+    them (the index vocabulary; None skips the vocabulary filter), `total` is the datasets indexed."""
+    lexicon = lexicon or load_lexicon()
+    english: list[str] = []
+    thai: list[str] = []
+    for match in RUNS.finditer(normalize(text)):
+        run = match.group()
+        if THAI.match(run):
+            thai.extend(surface_words(run))
+        else:
+            english.append(run.lower())
+    phrases = _english_phrases(english, lexicon, options) + _thai_phrases(thai, lexicon, options)
+    if not phrases:
+        return Translated()
+    candidates = {t: _tokens(t) for p in phrases for t in p.translations}
+    counts = known({w for words in candidates.values() for w in words}) if known else {}
+    out = Translated()
+    for phrase in phrases:
+        alternatives: list[tuple[str, ...]] = []
+        for translation in phrase.translations:
+            words = candidates[translation]
+            if known is not None and not _useful(words, counts, total, options):
+                # an English compound the index lacks may still have its head: "cargo container"
+                words = words[-1:] if len(words) > 1 and not THAI.match(translation) else []
+                if not words or not _useful(words, counts, total, options):
+                    continue
+            if not words:
+                continue
+            if tuple(words) not in alternatives:
+                alternatives.append(tuple(words))
+                out.shown.append(translation)
+            if len(alternatives) >= options.per_phrase:
+                break
+        if alternatives:
+            out.terms.append(_term(alternatives, phrase.text))
+    return out
+
+
+def _useful(words: Iterable[str], counts: dict[str, int], total: int, options: TranslationOptions) -> bool:
+    """Every word is in the index, and the translation is not in nearly every dataset."""
+    held = [counts.get(w, 0) for w in words]
+    if not held or not all(held):
+        return False
+    return min(held) <= max(1.0, options.max_df_share * total)
+
+
+def _term(alternatives: list[tuple[str, ...]], chunk: str) -> QueryTerm:
+    """One query term: any single-word translation as a form, any longer one as a phrase."""
+    single = [f for words in alternatives if len(words) == 1 for f in year_forms(words[0])]
+    phrases = [words for words in alternatives if len(words) > 1]
+    return QueryTerm(list(dict.fromkeys(single)), chunk=chunk, phrases=phrases)
