@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="The portal's secret for keyed hashes of masked personal data. Default: a random key "
         "made once in SAPAN_HOME/secret.key. Several processes or machines must share one.",
     )
+    dcat_page_size: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Datasets per page of the DCAT catalogue (`/catalog.ttl` and its twins).",
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "
