@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import sapan
-from sapan.api import actions_router, audit_export, datastore_dump, downloads
+from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads
 from sapan.api.limits import BodyLimit
 from sapan.config import Settings
 from sapan.jobs.handlers import handlers
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(downloads.router)
     app.include_router(datastore_dump.router)
     app.include_router(audit_export.router)
+    app.include_router(dcat.router)  # before the pages: /dataset/{id}.ttl would match /dataset/{name}
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     return app

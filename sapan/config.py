@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="Cross-lingual search also ranks datasets by multilingual sentence vectors (Google's "
         "USE v3, packaged; about 4 ms per indexed dataset). Turning it on needs `sapan search reindex`.",
     )
+    dcat_page_size: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Datasets per page of the DCAT catalogue (`/catalog.ttl` and its twins).",
+    )
     dataset_profile: str = Field(
         "thai_gdc",
         description="Metadata profile for datasets: a bundled profile name (`thai_gdc`, `ckan`) or "

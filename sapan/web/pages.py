@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from sapan.accounts.service import ANONYMOUS
+from sapan.api import dcat
 from sapan.catalog import datasets, groups
 from sapan.db import transaction
 from sapan.errors import NotFound, ValidationError
@@ -56,7 +57,10 @@ def _dataset(services: Services, name: str) -> dict[str, Any]:
 
 
 @router.get("/dataset/{name}", response_class=HTMLResponse)
-async def dataset_page(request: Request, name: str) -> HTMLResponse:
+async def dataset_page(request: Request, name: str) -> Response:
+    extension = dcat.negotiate(request.headers.get("accept", ""))
+    if extension is not None:  # a harvester asking for RDF gets the page's DCAT twin
+        return await dcat.dataset_rdf(request, name, extension)
     services: Services = request.app.state.services
     try:
         context = await run_in_threadpool(_dataset, services, name)
@@ -65,4 +69,4 @@ async def dataset_page(request: Request, name: str) -> HTMLResponse:
             request, "not_found.html", {"site_title": services.settings.site_title}, status_code=404
         )
     context["site_title"] = services.settings.site_title
-    return templates.TemplateResponse(request, "dataset.html", context)
+    return templates.TemplateResponse(request, "dataset.html", context, headers={"Vary": "Accept"})

@@ -1,0 +1,1 @@
+"""Federation: the DCAT-AP and Data Package exports of the catalogue (harvesting comes later)."""
