@@ -31,11 +31,11 @@ class TranslationOptions:
     per_phrase: int = 4  # translations kept per phrase, best first
     vocabulary: bool = True  # keep only translations whose words the index holds
     max_df_share: float = 0.2  # drop a translation in more than this share of datasets: it says little
-    fusion: str = "rrf"  # "rrf": weighted rank fusion; "union": one query, translations weigh the same
     rrf_k: float = 1.0  # rank fusion: a dataset scores weight / (rrf_k + offset + rank) per ranking
     keep: int = 5  # the original's first this many stay on top
     weight: float = 1.0  # the translation's weight (the original's is 1)
     offset: int = 0  # ...and its rank offset (after the original's first `keep`)
+    limit: int = 20  # the translation's best this many join the results
     any_term: bool = True  # the translation matches on any one of its terms (else CKAN's mm)
     vectors: bool = True  # also rank by sentence vectors (where the index keeps them)
     vector_limit: int = 10  # nearest datasets taken from the vectors
@@ -44,10 +44,7 @@ class TranslationOptions:
     vector_offset: int = 0
 
     def fusion_of(self) -> Fusion:
-        return Fusion(
-            self.fusion, self.rrf_k, self.keep, self.weight, self.offset, self.any_term, self.vector_weight,
-            self.vector_offset,
-        )  # fmt: skip
+        return Fusion(k=self.rrf_k, keep=self.keep)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,14 +241,18 @@ def _cleared(visibility: Visibility, params: dict[str, Any], prefix: str) -> str
     return " OR ".join(parts)
 
 
-def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) -> None:
+def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, rows: bool = False) -> None:
+    """Add the visibility and fq conditions. `rows`: the query reads search_doc rows (`d`) itself,
+    so the conditions test each row's columns on SQLite too."""
     where, params, ids = sql.where, sql.params, sql.id_column
-    if is_postgres(session):
+    if is_postgres(session) or rows:
+        # "+" keeps SQLite on the rows it was given instead of scanning the (private, state) index
+        plus = "" if is_postgres(session) else "+"
         params["states"] = list(visibility.states)
-        where.append("d.state IN :states")
+        where.append(f"{plus}d.state IN :states")
         if not visibility.all_private:
             cleared = _cleared(visibility, params, "d.")
-            where.append(f"(d.private = false OR {cleared})" if cleared else "d.private = false")
+            where.append(f"({plus}d.private = false OR {cleared})" if cleared else f"{plus}d.private = false")
     else:  # SQLite: exclude the few hidden datasets (a small set, probed per row, no join)
         params["states"] = list(visibility.states)
         hidden = ["state NOT IN :states"]
@@ -289,34 +294,12 @@ def _count(session: Session, sql: _Sql, plan: Plan, visibility: Visibility) -> i
 
 @dataclass(frozen=True)
 class Fusion:
-    """How the cross-lingual rankings join the original's. "union" runs the original and its
-    translation as one query (every term weighs the same); "rrf" fuses rankings, a dataset scoring
-    1/(k + rank) from the original, weight/(k + offset + rank) from the translation and
-    vector_weight/(k + vector_offset + rank) from the sentence vectors: the original's best stay on
-    top and the others' best follow them."""
+    """How cross-lingual rankings join the original's: the original's first `keep` stay first; after
+    them a dataset scores 1/(k + rank) from the original and weight/(k + offset + rank) from each
+    other ranking (the translation's best few, the vector neighbours)."""
 
-    method: str = "rrf"
     k: float = 1.0
-    keep: int = 5  # the original's first this many stay first whatever the others say
-    weight: float = 1.0
-    offset: int = 0
-    any_term: bool = True  # the translation matches on any one of its terms
-    vector_weight: float = 1.0
-    vector_offset: int = 0
-
-
-def _either(session: Session, a: _Sql, b: _Sql) -> _Sql:
-    """One full-text query true where either matches, scored by both (no filters yet)."""
-    params = {**a.params, **b.params}
-    if is_postgres(session):
-        params["xmatch"] = f"({a.params['match']}) | ({b.params['tmatch']})"
-        rank = f"({a.rank} + {b.rank})"
-        return _Sql(
-            "search_doc d", "d.id", ["d.tsv @@ CAST(:xmatch AS tsquery)"], params, f"{rank} * {a.boost}",
-            "search_doc d", boost=a.boost, rank=rank,
-        )  # fmt: skip
-    params["xmatch"] = f"({a.params['match']}) OR ({b.params['tmatch']})"
-    return dataclasses.replace(a, where=["search_fts MATCH :xmatch"], params=params)
+    keep: int = 5
 
 
 def _page(session: Session, sql: _Sql, plan: Plan, rows: int, start: int) -> list[str]:
@@ -342,52 +325,42 @@ def _page(session: Session, sql: _Sql, plan: Plan, rows: int, start: int) -> lis
     return [r[0] for r in result]
 
 
-FUSION_BLOCK = 100  # rankings are fused over the first multiple of this many that holds the page
+FUSION_BLOCK = 50  # the original is read to the first multiple of this that holds the page
 
 
-def _fused_page(
-    session: Session,
-    rankings: list[tuple[_Sql | list[str], float, int]],
-    plan: Plan,
-    k: float,
-    keep: int,
-    rows: int,
-    start: int,
-) -> list[str]:
-    """A page of the weighted rank fusion of several rankings (a query, or ids already ranked), each
-    with its weight and rank offset. Queries are read to the same depth for every page of a block,
-    so pages never overlap or skip."""
-    depth = (start + rows + FUSION_BLOCK - 1) // FUSION_BLOCK * FUSION_BLOCK
+def _fused(rankings: list[tuple[list[str], float, int]], k: float, keep: int) -> list[str]:
+    """The weighted reciprocal-rank fusion of rankings (the original first), each with its weight and
+    rank offset; the original's first `keep` stay first."""
     scores: dict[str, float] = {}
-    head: list[str] = []
-    for i, (ranking, weight, offset) in enumerate(rankings):
-        ranked = ranking if isinstance(ranking, list) else _page(session, ranking, plan, depth, 0)
-        if i == 0:
-            head = ranked[:keep]
+    for ranked, weight, offset in rankings:
         for rank, dataset_id in enumerate(ranked, start=1):
             scores[dataset_id] = scores.get(dataset_id, 0.0) + weight / (k + offset + rank)
+    head = rankings[0][0][:keep]
     rest = sorted((d for d in scores if d not in head), key=lambda d: -scores[d])  # stable: ties keep order
-    return (head + rest)[start : start + rows]
+    return head + rest
 
 
-def _visible(
-    session: Session, ids: list[str], plan: Plan, visibility: Visibility, matched: _Sql
-) -> tuple[list[str], list[str]]:
-    """Those of `ids` (vector neighbours, best first) the caller may see and the filters keep, and
-    among them those the full-text query `matched` does not find (they add to the count)."""
-    if not ids:
-        return [], []
-    sql = _Sql("search_doc d", "d.id", ["d.dataset_id IN :vids"], {**matched.params, "vids": ids}, "0", "")
+def best_matches(
+    session: Session, plan: Plan, visibility: Visibility, limit: int, any_term: bool
+) -> list[str]:
+    """The `limit` best datasets for a plan, by score (a translated query's share of a search);
+    `any_term` matches datasets with any one of its terms."""
+    sql = _base_sql(session, plan, _frequencies(session, plan.terms), any_term, prefix="t")
     _filters(session, sql, plan, visibility)
-    found = dict(
-        _runner(session, sql.params)(
-            f"SELECT d.dataset_id, CASE WHEN d.id IN (SELECT {matched.id_column} FROM {matched.ids_from} "
-            f"WHERE {' AND '.join(matched.where)}) THEN 1 ELSE 0 END FROM search_doc d "
-            f"WHERE {' AND '.join(sql.where)}"
-        ).all()
+    return _page(session, sql, plan, limit, 0)
+
+
+def _visible(session: Session, ids: list[str], plan: Plan, visibility: Visibility) -> set[str]:
+    """Those of `ids` (cross-lingual hits) the caller may see and the filters keep."""
+    if not ids:
+        return set()
+    sql = _Sql("search_doc d", "d.id", ["d.dataset_id IN :cids"], {"cids": ids}, "0", "")
+    _filters(session, sql, plan, visibility, rows=True)
+    return set(
+        _runner(session, sql.params)(f"SELECT d.dataset_id FROM search_doc d WHERE {' AND '.join(sql.where)}")
+        .scalars()
+        .all()
     )
-    visible = [i for i in ids if i in found]
-    return visible, [i for i in visible if not found[i]]
 
 
 def execute(
@@ -399,49 +372,45 @@ def execute(
     facet_fields: list[str],
     facet_limit: int,
     raw_words: dict[str, str],
-    translated: Plan | None = None,
+    cross: list[tuple[Callable[[], list[str]], float, int]] | None = None,
     fusion: Fusion = Fusion(),
-    neighbours: list[str] | None = None,
 ) -> Hits:
-    """Count, page and facet a plan. With `translated` (the query in the other language, same
-    filters) the datasets matching either count; with `neighbours` (dataset ids nearest the query by
-    sentence vectors, best first) those the caller may see count too when ranking by score, and the
-    rankings are fused."""
+    """Count, page and facet a plan. Ranking by score, `cross` rankings (each a call that answers
+    dataset ids best first, made as late as possible so it can run beside this search, with its
+    weight and rank offset) join the results: their hits the caller may see are fused in, and those
+    the original lacks add to the count and facets."""
     df = expand_typos(session, plan.terms, raw_words) if plan.terms else {}
     sql = _base_sql(session, plan, df)
     count = _count(session, sql, plan, visibility)
     if count < RELAX_BELOW and len(_relaxed(plan.terms)) > 1:
         sql = _base_sql(session, plan, df, relaxed=True)
         count = _count(session, sql, plan, visibility)
-    by_score = bool(plan.sort) and plan.sort[0][0] == "score"
-    rankings: list[tuple[_Sql | list[str], float, int]] = [(sql, 1.0, 0)]
-    if translated is not None and translated.terms and plan.terms:
-        tsql = _base_sql(
-            session, translated, _frequencies(session, translated.terms), fusion.any_term, prefix="t"
-        )
-        both = _either(session, sql, tsql)
-        count = _count(session, both, plan, visibility)
-        _filters(session, tsql, plan, visibility)
-        rankings = (
-            [(both, 1.0, 0)]
-            if fusion.method == "union"
-            else [*rankings, (tsql, fusion.weight, fusion.offset)]
-        )
-        sql = both
+    crossing = bool(cross) and bool(plan.sort) and plan.sort[0][0] == "score" and bool(plan.terms)
+    ids: list[str] = []
     extra: list[str] = []
-    if neighbours and by_score and plan.terms:
-        near, extra = _visible(session, neighbours, plan, visibility, sql)
+    if crossing:
+        # The original is read to the same depth for every page of a block: pages never overlap.
+        depth = (start + rows + FUSION_BLOCK - 1) // FUSION_BLOCK * FUSION_BLOCK
+        original = _page(session, sql, plan, depth, 0) if count else []
+        rankings = [(original, 1.0, 0)] + [
+            (answer(), weight, offset) for answer, weight, offset in cross or []
+        ]
+        crossed = list(dict.fromkeys(i for ranked, _, _ in rankings[1:] for i in ranked))
+        visible = _visible(session, crossed, plan, visibility)
+        # Hits the original's first `depth` lack add to the count. When the original has more
+        # matches than that, one of them may match it further down and is counted twice: testing
+        # each against the full-text index would cost more than the whole search (FTS5 reads every
+        # posting list of the query to test one row), and the count of a ranked search is an
+        # estimate in Solr too.
+        seen = set(original)
+        extra = [i for i in crossed if i in visible and i not in seen]
         count += len(extra)
-        rankings.append((near, fusion.vector_weight, fusion.vector_offset))
+        rankings = [rankings[0], *(([i for i in r if i in visible], w, o) for r, w, o in rankings[1:])]
+        ids = _fused(rankings, fusion.k, fusion.keep)[start : start + rows]
+    elif rows and start < count:
+        ids = _page(session, sql, plan, rows, start)
     run = _runner(session, sql.params)
     where = " AND ".join(sql.where)
-    ids: list[str] = []
-    if rows and start < count:
-        ids = (
-            _fused_page(session, rankings, plan, fusion.k, fusion.keep, rows, start)
-            if len(rankings) > 1 and by_score
-            else _page(session, sql, plan, rows, start)
-        )
     facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
     if facet_fields and count:
         by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)

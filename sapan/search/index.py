@@ -239,6 +239,13 @@ def document_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(SearchDoc)) or 0)
 
 
+def approximate_count(session: Session) -> int:
+    """About how many datasets are indexed, without counting them (SQLite: the highest row id)."""
+    if is_postgres(session):
+        return document_count(session)
+    return int(session.scalar(select(func.max(SearchDoc.id))) or 0)
+
+
 def document_frequencies(session: Session, words: Collection[str]) -> dict[str, int]:
     """How many datasets hold each of these words (absent words are left out)."""
     if not words:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sapan.search.models import SearchMeta, SearchVector
-from sapan.search.vectors import DIMENSIONS, GENERATION, LATIN_LETTERS, THAI_LETTERS, embed
+from sapan.search.vectors import DIMENSIONS, GENERATION, LATIN_LETTERS, THAI_LETTERS, query_vector
 
 COARSE_DIMENSIONS = 64
 CANDIDATES = 200  # rescored exactly after the coarse pass
@@ -99,18 +99,23 @@ def _current(session: Session) -> _Copy:
         return copy
 
 
-def nearest(session: Session, query: str, limit: int, floor: float) -> list[str]:
+def snapshot(session: Session) -> _Copy:
+    """This process's copy of the vectors as of now (read from the database only when it changed)."""
+    return _current(session)
+
+
+def nearest(copy: _Copy, query: str, limit: int, floor: float) -> list[str]:
     """Dataset ids whose vectors are nearest the query's (cosine at least `floor`), best first; in
     the other language when the query is in one only. Deleted and hidden datasets are included: the
-    caller filters by visibility."""
-    copy = _current(session)
+    caller filters by visibility. Needs no session, so it can run beside the SQL of a search."""
     if not copy.ids or not query.strip() or limit <= 0:
         return []
     has_thai, has_latin = bool(THAI_LETTERS.search(query)), bool(LATIN_LETTERS.search(query))
-    part = copy.part(not has_thai if has_thai != has_latin else None)
+    with _lock:  # parts are made lazily, once per copy
+        part = copy.part(not has_thai if has_thai != has_latin else None)
     if not part.ids:
         return []
-    q = embed([query])[0]
+    q = query_vector(query)
     candidates = np.arange(len(part.ids))
     if len(part.ids) > CANDIDATES:
         coarse = part.coarse @ (q @ copy.basis)

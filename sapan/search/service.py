@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from sapan.errors import ValidationError
 from sapan.search import index, neighbours, vectors
 from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
 from sapan.search.documents import Document, build_document
-from sapan.search.engine import Fusion, Visibility, execute
+from sapan.search.engine import Fusion, Visibility, best_matches, execute
 from sapan.search.query import FACET_FIELDS, Plan, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
@@ -110,17 +112,29 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     plan.sort = parse_sort(query.sort, bool(plan.terms))
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
-    translated = _translate(session, plan, options) if options and plan.terms else Translated()
-    near = (
-        neighbours.nearest(session, plan.text, options.vector_limit, options.vector_floor)
-        if options and options.vectors and cfg.vectors and plan.terms
-        else None
-    )
+    visibility = _visibility(actor, query)
+    translated = Translated()
+    cross: list[tuple[Callable[[], list[str]], float, int]] = []
+    if options and plan.terms and plan.sort[0][0] == "score":
+        # The translation's query and the vector search run in threads of their own (own
+        # connections; SQLite, PostgreSQL and numpy release the GIL) beside this search's SQL.
+        translated = _translate(session, plan, options)
+        bind = session.get_bind()
+        if translated.terms:
+            tplan = Plan(translated.terms, plan.columns, [], plan.filters, plan.sort)
+            found = _pool().submit(
+                _own_session, bind, best_matches, tplan, visibility, options.limit, options.any_term
+            )
+            cross.append((found.result, options.weight, options.offset))
+        if options.vectors and cfg.vectors:
+            copy = neighbours.snapshot(session)
+            near = _pool().submit(
+                neighbours.nearest, copy, plan.text, options.vector_limit, options.vector_floor
+            )
+            cross.append((near.result, options.vector_weight, options.vector_offset))
     hits = execute(
-        session, plan, _visibility(actor, query), query.rows, query.start, query.facet_fields,
-        query.facet_limit, raw,
-        Plan(translated.terms, plan.columns, [], plan.filters, plan.sort) if translated.terms else None,
-        options.fusion_of() if options else Fusion(), near,
+        session, plan, visibility, query.rows, query.start, query.facet_fields, query.facet_limit, raw,
+        cross, options.fusion_of() if options else Fusion(),
     )  # fmt: skip
     return {
         "count": hits.count,
@@ -139,9 +153,21 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     }
 
 
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the vector search that runs beside a search's SQL (one pool per process)."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="sapan-vectors")
+
+
+def _own_session(bind: Any, work: Callable[..., list[str]], *args: Any) -> list[str]:
+    """Run `work(session, *args)` on a session (and connection) of this thread's own."""
+    with Session(bind=bind.engine if hasattr(bind, "engine") else bind) as session:
+        return work(session, *args)
+
+
 def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Translated:
     """The query's words (as the user wrote them) translated, filtered by the index vocabulary."""
     return translate_query(
         plan.text, (lambda words: index.document_frequencies(session, words)) if options.vocabulary else None,
-        index.document_count(session), options,
+        index.approximate_count(session), options,
     )  # fmt: skip

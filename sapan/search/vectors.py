@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,12 @@ def embed(texts: list[str]) -> np.ndarray:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     vectors = np.asarray(_model().encode(texts), dtype=np.float32)
     return vectors.reshape(len(texts), DIMENSIONS)
+
+
+@lru_cache(maxsize=4096)
+def query_vector(query: str) -> np.ndarray:
+    """A query's vector; popular queries repeat, so the last few thousand are kept."""
+    return embed([query])[0]
 
 
 def dataset_text(dataset: dict[str, Any]) -> str:
