@@ -14,3 +14,4 @@ class CatalogConfig:
     storage: Storage
     site_url: str
     max_upload_bytes: int
+    realtime_min_poll_seconds: int = 30
