@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -184,6 +185,21 @@ def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Da
     except NotFound as exc:
         raise NotFound("Resource not found") from exc
     return res, ds
+
+
+def readable_owner(session: Session, actor: Actor, resource_id: Any) -> str | None:
+    """The owner organization of an active resource the actor may read (one query: real-time reads
+    call it on every request); NotFound otherwise, as get_resource."""
+    if not isinstance(resource_id, str) or not resource_id:
+        raise ValidationError.one("id", "Missing value")
+    found = session.execute(
+        select(Dataset.owner_org, Dataset.private, Dataset.state, Dataset.level)
+        .join(Resource, Resource.package_id == Dataset.id)
+        .where(Resource.id == resource_id, Resource.state == "active")
+    ).first()
+    if found is None or not permissions.can_read_dataset(actor, *found):
+        raise NotFound("Resource not found")
+    return found[0]
 
 
 def show_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sapan.accounts import permissions
 from sapan.accounts.service import Actor
 from sapan.catalog.models import Resource
+from sapan.catalog.resources import readable_owner
 from sapan.db import utcnow
 from sapan.errors import NotFound
 from sapan.realtime.models import Feed
@@ -78,25 +79,21 @@ def _iso(value: Any) -> str | None:
 
 def readable_feed(session: Session, actor: Actor, resource_id: Any) -> Feed:
     """The feed of a resource the actor may read; private datasets' feeds are 404 to outsiders."""
-    from sapan.catalog.resources import get_resource
-
-    res, _ = get_resource(session, actor, resource_id)
-    feed = session.get(Feed, res.id)
-    if feed is None:
-        raise NotFound("Resource is not a real-time feed")
-    return feed
+    return _feed(session, resource_id, readable_owner(session, actor, resource_id))
 
 
 def writable_feed(session: Session, actor: Actor, resource_id: Any) -> Feed:
     """The feed of a resource the actor may push to (its dataset's editors); NotAuthorized otherwise."""
-    feed = readable_feed(session, actor, resource_id)
-    permissions.ensure_edit_in(actor, feed_owner(session, feed), "push observations to this feed")
+    owner = readable_owner(session, actor, resource_id)
+    permissions.ensure_edit_in(actor, owner, "push observations to this feed")
+    return _feed(session, resource_id, owner)
+
+
+def _feed(session: Session, resource_id: str, owner: str | None) -> Feed:
+    feed = session.get(Feed, resource_id)
+    if feed is None:
+        raise NotFound("Resource is not a real-time feed")
     return feed
-
-
-def feed_owner(session: Session, feed: Feed) -> str | None:
-    res = session.get(Resource, feed.resource_id)
-    return res.dataset.owner_org if res is not None else None
 
 
 def realtime_feed_of(session: Session, actor: Actor, resource_id: Any) -> Feed | None:

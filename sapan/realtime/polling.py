@@ -166,9 +166,13 @@ def enqueue_due(services: Any, now: datetime | None = None) -> int:
                 if getattr(moved, "rowcount", 0) == 1 and next_compact is not None:  # not at the feed's birth
                     enqueue(session, "realtime_compact", {"resource_id": resource_id})
                     queued += 1
-        # a poll every 30 s would fill the job table: finished real-time jobs are kept for an hour
-        purge_finished(session, ("realtime_poll", "realtime_compact"), now - timedelta(hours=1))
     return queued
+
+
+def purge_jobs(services: Any, now: datetime | None = None) -> None:
+    """A poll every 30 s would fill the job table: finished real-time jobs are kept for an hour."""
+    with transaction(services.sessions) as session:
+        purge_finished(session, ("realtime_poll", "realtime_compact"), (now or utcnow()) - timedelta(hours=1))
 
 
 class Scheduler(threading.Thread):
@@ -180,9 +184,13 @@ class Scheduler(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        ticks = 0
         while not self.stopping.is_set():
             try:
                 enqueue_due(self.services)
+                if ticks % 600 == 0:  # a write, so rarely: on SQLite every write waits for the others
+                    purge_jobs(self.services)
+                ticks += 1
             except Exception:  # database briefly away: try again at the next tick
                 log.exception("realtime scheduler")
             self.stopping.wait(self.tick)

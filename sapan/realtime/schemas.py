@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic import ValidationError as PydanticError
 
 from sapan.errors import SapanError, ValidationError
 
@@ -57,38 +55,73 @@ def iso_z(value: datetime) -> str:
     return value.isoformat() + "Z"
 
 
-class ObservationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    entity: str = Field(min_length=1, max_length=200)
-    variable: str = Field(min_length=1, max_length=200)
-    value: float | str | None
-    observed_at: datetime
-    unit: str = Field("", max_length=50)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+FIELDS = frozenset({"entity", "variable", "value", "observed_at", "unit", "lat", "lon"})
 
 
-_observations = TypeAdapter(list[ObservationIn])
+def _text(
+    row: dict[str, Any], key: str, longest: int, required: bool, errors: dict[str, list[str]], i: int
+) -> str:
+    value = row.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip() and required:
+        errors[f"records.{i}.{key}"] = ["Missing value" if value in (None, "") else "Must be text"]
+        return ""
+    if len(value) > longest:
+        errors[f"records.{i}.{key}"] = [f"Must be at most {longest} characters"]
+    return value.strip()
+
+
+def _number(
+    row: dict[str, Any], key: str, bound: float, errors: dict[str, list[str]], i: int
+) -> float | None:
+    value = row.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -bound <= value <= bound:
+        errors[f"records.{i}.{key}"] = [f"Must be a number from -{bound:g} to {bound:g}"]
+        return None
+    return float(value)
 
 
 def parse_records(data: dict[str, Any]) -> list[Reading]:
-    """The `records` of a push (also accepted as `observations`); raises ValidationError per bad field."""
+    """The `records` of a push (also accepted as `observations`); raises ValidationError with one key per
+    bad field (`records.<row>.<field>`). Checked by hand, not by a model: it runs at 10,000s of rows/s."""
     records = data.get("records", data.get("observations"))
     if not isinstance(records, list):
         raise ValidationError.one("records", "Missing value: a list of observations")
     if len(records) > MAX_PUSH_ROWS:
         raise ValidationError.one("records", f"At most {MAX_PUSH_ROWS} observations per request")
-    try:
-        parsed = _observations.validate_python(records)
-    except PydanticError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors()[:100]:  # one key per bad field: records.<row>.<field>
-            errors.setdefault("records." + ".".join(str(p) for p in err["loc"]), []).append(err["msg"])
-        raise ValidationError(errors) from exc
-    return [
-        Reading(o.entity, o.variable, o.value, utc_naive(o.observed_at), o.unit, o.lat, o.lon) for o in parsed
-    ]
+    errors: dict[str, list[str]] = {}
+    out = []
+    for i, row in enumerate(records):
+        if len(errors) > 100:
+            break
+        if not isinstance(row, dict):
+            errors[f"records.{i}"] = ["Must be an object"]
+            continue
+        if not row.keys() <= FIELDS:
+            errors[f"records.{i}"] = [f"Unknown fields: {', '.join(sorted(set(row) - FIELDS))}"]
+        entity = _text(row, "entity", 200, True, errors, i)
+        variable = _text(row, "variable", 200, True, errors, i)
+        unit = _text(row, "unit", 50, False, errors, i)
+        value = row.get("value")
+        if isinstance(value, bool) or not (value is None or isinstance(value, (int, float, str))):
+            errors[f"records.{i}.value"] = ["Must be a number, text or null"]
+        elif isinstance(value, int):
+            value = float(value)
+        when = row.get("observed_at")
+        at = None
+        with contextlib.suppress(ValueError):
+            at = utc_naive(datetime.fromisoformat(when)) if isinstance(when, str) else None
+        if at is None:
+            errors[f"records.{i}.observed_at"] = ["Must be an ISO 8601 time, e.g. 2024-05-01T08:00:00+07:00"]
+        lat, lon = _number(row, "lat", 90, errors, i), _number(row, "lon", 180, errors, i)
+        if at is not None:
+            out.append(Reading(entity, variable, value, at, unit, lat, lon))
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 @dataclass(frozen=True)
