@@ -202,6 +202,18 @@ def readable_owner(session: Session, actor: Actor, resource_id: Any) -> str | No
     return found[0]
 
 
+def active_resource_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these resources are active in an active dataset (a deleted one's feed stops polling)."""
+    if not ids:
+        return set()
+    found = session.scalars(
+        select(Resource.id)
+        .join(Dataset, Dataset.id == Resource.package_id)
+        .where(Resource.id.in_(ids), Resource.state == "active", Dataset.state != "deleted")
+    )
+    return set(found)
+
+
 def show_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> dict[str, Any]:
     res, _ = get_resource(session, actor, ref)
     return resource_dict(res, cfg.site_url)

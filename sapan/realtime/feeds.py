@@ -20,10 +20,6 @@ from sapan.realtime.schemas import REALTIME_KEYS, parse_settings
 REALTIME = "realtime"
 
 
-def is_realtime(data: dict[str, Any]) -> bool:
-    return data.get("resource_type") == REALTIME
-
-
 def configure_feed(session: Session, res: Resource, data: dict[str, Any], min_poll_seconds: int) -> None:
     """Create or change the feed of a real-time resource (in the caller's transaction); raises
     ValidationError for bad settings. Its URL is where the feed's latest values are served."""

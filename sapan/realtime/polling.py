@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import or_, select, update
 
+from sapan.catalog.resources import active_resource_ids
 from sapan.db import transaction, utcnow
 from sapan.errors import SapanError
 from sapan.jobs.service import enqueue, purge_finished
@@ -142,7 +143,10 @@ def enqueue_due(services: Any, now: datetime | None = None) -> int:
                 or_(Feed.next_poll_at <= now, Feed.next_compact_at.is_(None), Feed.next_compact_at <= now)
             )
         ).all()
+        active = active_resource_ids(session, [row[0] for row in due])
         for resource_id, kind, next_poll, next_compact, seconds in due:
+            if resource_id not in active:
+                continue
             if kind == "polled" and next_poll is not None and next_poll <= now:
                 moved = session.execute(
                     update(Feed)

@@ -178,3 +178,15 @@ def test_a_poll_never_runs_twice_at_once(
     assert poll(services, feed["id"]) == {"skipped": "a poll of this feed is running"}
     assert upstream.requests == 0
     assert run_pending(services, handlers()) == 0
+
+
+def test_a_deleted_feed_is_not_polled(
+    api: Api, services: Services, sysadmin: str, dataset: dict[str, Any], upstream: Upstream
+) -> None:
+    feed = make_feed(
+        api, sysadmin, dataset, realtime_source_url=upstream.url, realtime_mapping="datagovsg_stations"
+    )
+    api.ok("resource_delete", sysadmin, id=feed["id"])
+    poll_now(services)
+    assert upstream.requests == 0
+    assert api.client.get(f"/api/realtime/{feed['id']}/latest").status_code == 404
