@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import sapan
-from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads
+from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, realtime
 from sapan.api.limits import BodyLimit
 from sapan.config import Settings
 from sapan.jobs.handlers import handlers
 from sapan.jobs.service import Worker
+from sapan.realtime.polling import Scheduler
 from sapan.services import Services, build_services
 from sapan.web import pages
 
@@ -25,11 +26,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or build_services(settings)
-        worker = None
+        worker, scheduler = None, None
         if owned and settings.embedded_worker:  # the embedded default: jobs run in this process
             worker = Worker(app.state.services, handlers())
+            scheduler = Scheduler(app.state.services)
             worker.start()
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if worker is not None:
             worker.stop()
         if owned:
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(datastore_dump.router)
     app.include_router(audit_export.router)
     app.include_router(dcat.router)  # before the pages: /dataset/{id}.ttl would match /dataset/{name}
+    app.include_router(realtime.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     return app

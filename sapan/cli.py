@@ -105,6 +105,9 @@ def worker(
             err.print(f"Ran {run_pending(services, handlers())} job(s).")
             return
         err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
+        from sapan.realtime.polling import Scheduler
+
+        Scheduler(services).start()  # enqueues real-time polls as they fall due
         while True:
             if not run_one(services, handlers()):
                 time.sleep(idle)

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
         "the path of a ckanext-scheming JSON file.",
     )
 
+    realtime_min_poll_seconds: int = Field(
+        30, description="Shortest schedule a polled real-time feed may have, in seconds."
+    )
+    realtime_retention_days: int = Field(
+        90, description="Days of real-time history kept; older days' Parquet files are deleted at compaction."
+    )
+    realtime_compact_seconds: int = Field(
+        300,
+        description="How often a real-time feed's recent observations are compacted into its daily "
+        "Parquet history, in seconds.",
+    )
+    realtime_heartbeat_seconds: float = Field(
+        15.0, description="Seconds between heartbeats on an idle real-time event stream."
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -5,6 +5,7 @@ from sapan.catalog import models as catalog_models
 from sapan.datastore import models as datastore_models
 from sapan.governance import models as governance_models
 from sapan.jobs import models as jobs_models
+from sapan.realtime import models as realtime_models
 from sapan.search import models as search_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "datastore_models",
     "governance_models",
     "jobs_models",
+    "realtime_models",
     "search_models",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +11,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.profiles import load_profile
 from sapan.config import Settings
 from sapan.db import make_engine, make_sessionmaker, upgrade
+from sapan.realtime.stream import Hub
 from sapan.storage.service import Storage
 
 
@@ -20,6 +21,7 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     catalog: CatalogConfig
+    realtime_hub: Hub = field(default_factory=Hub)  # wakes this process's event streams
 
     def close(self) -> None:
         self.engine.dispose()
@@ -39,5 +41,6 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         max_upload_bytes=settings.max_upload_bytes,
         cross_lingual=settings.search_cross_lingual,
         vectors=settings.search_cross_lingual and settings.search_vectors,
+        realtime_min_poll_seconds=settings.realtime_min_poll_seconds,
     )
     return Services(settings, engine, make_sessionmaker(engine), catalog)

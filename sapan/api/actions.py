@@ -380,7 +380,12 @@ def datastore_search(call: Call) -> Any:
     """Rows of a resource's table: resource_id, filters, q, fields, sort, limit (100, max 32000),
     offset, distinct, include_total, records_format (objects, lists, csv)."""
     from sapan.datastore.service import search
+    from sapan.realtime.feeds import realtime_feed_of
+    from sapan.realtime.queries import datastore_view
 
+    feed = realtime_feed_of(call.session, call.actor, call.data.get("resource_id") or call.data.get("id"))
+    if feed is not None:  # a real-time feed: its recent observations
+        return datastore_view(call.session, call.cfg.storage, feed, call.data)
     return search(call.session, call.cfg.storage, call.actor, call.data)
 
 

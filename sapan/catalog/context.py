@@ -16,3 +16,4 @@ class CatalogConfig:
     max_upload_bytes: int
     cross_lingual: bool = True  # search also looks for the query's translation
     vectors: bool = False  # ...and for the datasets nearest it by sentence vectors
+    realtime_min_poll_seconds: int = 30

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.orm import object_session
+
 from sapan.catalog.models import Dataset, Group, License, Resource
 
 
@@ -80,6 +82,13 @@ def resource_dict(res: Resource, site_url: str) -> dict[str, Any]:
         "metadata_modified": iso(res.metadata_modified),
     }
     out.update(res.extras or {})
+    if out["resource_type"] == "realtime":
+        # freshness changes with every observation, so it is read from the feed, never copied here
+        from sapan.realtime.feeds import feed_fields
+
+        session = object_session(res)
+        if session is not None:
+            out.update(feed_fields(session, res.id))
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -21,6 +22,7 @@ from sapan.catalog.schemas import RESOURCE_OUTPUT_KEYS, ResourceIn, pydantic_err
 from sapan.db import new_id, utcnow
 from sapan.errors import NotFound, ValidationError
 from sapan.jobs.service import enqueue
+from sapan.realtime.schemas import REALTIME_KEYS
 from sapan.search import service as search
 
 
@@ -48,8 +50,8 @@ def _parse(cfg: CatalogConfig, data: dict[str, Any], prefix: str = "") -> tuple[
     errors: dict[str, list[str]] = {}
     extras: dict[str, Any] = {}
     for key, value in data.items():
-        if key in core_keys or key in RESOURCE_OUTPUT_KEYS or key in profile_names:
-            continue
+        if key in core_keys or key in RESOURCE_OUTPUT_KEYS or key in profile_names or key in REALTIME_KEYS:
+            continue  # a real-time feed's settings live in its feed (sapan/realtime)
         if isinstance(value, (str, int, float, bool)) or value is None:
             extras[key] = value
         else:
@@ -142,6 +144,7 @@ def apply_resource_list(
     others are deleted, new ones are added in order."""
     existing = {r.id: r for r in ds.resources if r.state == "active"}
     keep: list[Resource] = []
+    feeds: list[tuple[Resource, dict[str, Any]]] = []
     errors: dict[str, list[str]] = {}
     for i, item in enumerate(items):
         try:
@@ -155,7 +158,10 @@ def apply_resource_list(
             res.created = utcnow()
         elif res.url_type == "upload" and parsed.url and not parsed.url.endswith("/" + res.url):
             res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""  # now a link
+        was_realtime = (res.extras or {}).get("resource_type") == "realtime"
         _fill(res, parsed, extras)
+        if was_realtime or item.get("resource_type") == "realtime":
+            feeds.append((res, item))
         res.position = i
         keep.append(res)
     if errors:
@@ -163,6 +169,8 @@ def apply_resource_list(
     for gone in existing.values():
         gone.state = "deleted"
     ds.resources = keep + list(existing.values())
+    for res, item in feeds:
+        _realtime(session, cfg, res, item)
 
 
 def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Dataset]:
@@ -177,6 +185,33 @@ def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Da
     except NotFound as exc:
         raise NotFound("Resource not found") from exc
     return res, ds
+
+
+def readable_owner(session: Session, actor: Actor, resource_id: Any) -> str | None:
+    """The owner organization of an active resource the actor may read (one query: real-time reads
+    call it on every request); NotFound otherwise, as get_resource."""
+    if not isinstance(resource_id, str) or not resource_id:
+        raise ValidationError.one("id", "Missing value")
+    found = session.execute(
+        select(Dataset.owner_org, Dataset.private, Dataset.state, Dataset.level)
+        .join(Resource, Resource.package_id == Dataset.id)
+        .where(Resource.id == resource_id, Resource.state == "active")
+    ).first()
+    if found is None or not permissions.can_read_dataset(actor, *found):
+        raise NotFound("Resource not found")
+    return found[0]
+
+
+def active_resource_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these resources are active in an active dataset (a deleted one's feed stops polling)."""
+    if not ids:
+        return set()
+    found = session.scalars(
+        select(Resource.id)
+        .join(Dataset, Dataset.id == Resource.package_id)
+        .where(Resource.id.in_(ids), Resource.state == "active", Dataset.state != "deleted")
+    )
+    return set(found)
 
 
 def show_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any) -> dict[str, Any]:
@@ -195,7 +230,8 @@ def create_resource(
     permissions.ensure_edit_in(actor, ds.owner_org, "add resources to this dataset")
     before = dataset_dict(ds, cfg.site_url)
     parsed, extras = _parse(cfg, data)
-    if upload is None and not parsed.url:
+    realtime = data.get("resource_type") == "realtime"
+    if upload is None and not parsed.url and not realtime:
         raise ValidationError.one("url", "Missing value: give a url or upload a file")
     res = Resource(id=new_id(), package_id=ds.id, created=utcnow())
     res.position = len([r for r in ds.resources if r.state == "active"])
@@ -203,6 +239,8 @@ def create_resource(
         _store(cfg, res, upload)
     _fill(res, parsed, extras)
     ds.resources.append(res)
+    if realtime:
+        _realtime(session, cfg, res, data)
     _touch(session, cfg, actor, ds, before)
     if upload is not None and is_tabular(res):
         enqueue(session, "ingest", {"resource_id": res.id})  # runs after this transaction commits
@@ -223,11 +261,16 @@ def update_resource(
     if patch:
         data = {**resource_dict(res, cfg.site_url), **data}
     parsed, extras = _parse(cfg, data)
+    realtime = (
+        data.get("resource_type") == "realtime" or (res.extras or {}).get("resource_type") == "realtime"
+    )
     if upload is not None:
         _store(cfg, res, upload)
     elif res.url_type == "upload" and parsed.url and not parsed.url.endswith("/" + res.url):
         res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""
     _fill(res, parsed, extras)
+    if realtime:
+        _realtime(session, cfg, res, data)
     _touch(session, cfg, actor, ds, before)
     if upload is not None and is_tabular(res):
         enqueue(session, "ingest", {"resource_id": res.id})
@@ -240,6 +283,16 @@ def delete_resource(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any
     before = dataset_dict(ds, cfg.site_url)
     res.state = "deleted"
     _touch(session, cfg, actor, ds, before)
+
+
+def _realtime(session: Session, cfg: CatalogConfig, res: Resource, data: dict[str, Any]) -> None:
+    """A real-time resource: its feed settings go to its feed; its URL is where its latest values are."""
+    from sapan.realtime.feeds import configure_feed
+
+    session.flush()  # the resource's row first: the feed's refers to it
+    configure_feed(session, res, data, cfg.realtime_min_poll_seconds)
+    res.url = f"{cfg.site_url.rstrip('/')}/api/realtime/{res.id}/latest"
+    res.format = res.format or "JSON"
 
 
 def _touch(session: Session, cfg: CatalogConfig, actor: Actor, ds: Dataset, before: dict[str, Any]) -> None:

@@ -7,5 +7,11 @@ from typing import Any
 
 def handlers() -> dict[str, Any]:
     from sapan.datastore.service import run_index, run_ingest
+    from sapan.realtime.polling import run_compact, run_poll
 
-    return {"ingest": run_ingest, "datastore_index": run_index}
+    return {
+        "ingest": run_ingest,
+        "datastore_index": run_index,
+        "realtime_poll": run_poll,
+        "realtime_compact": run_compact,
+    }

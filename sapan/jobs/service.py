@@ -132,3 +132,12 @@ class Worker(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=10)
+
+
+def purge_finished(session: Session, kinds: tuple[str, ...], before: Any) -> None:
+    """Delete finished jobs of these kinds that ended before `before` (frequent, routine jobs)."""
+    from sqlalchemy import delete
+
+    session.execute(
+        delete(Job).where(Job.kind.in_(kinds), Job.state.in_(("done", "failed")), Job.finished < before)
+    )

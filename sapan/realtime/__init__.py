@@ -1,0 +1,1 @@
+"""Real-time datasets: feeds (polled or pushed) of observations, latest values, history, streams."""
