@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.databases import empty_database  # noqa: E402
-from bench.search import PLACES, fill_catalogue, percentile  # noqa: E402
+from bench.search import PLACES, fill_catalogue, timed  # noqa: E402
 from sapan.accounts.service import ANONYMOUS, site_actor  # noqa: E402
 from sapan.catalog.models import Dataset  # noqa: E402
 from sapan.catalog.profiles import load_profile  # noqa: E402
@@ -139,20 +138,18 @@ def latency(name: str, url: str, n: int, queries: int) -> dict[str, float]:
     mix = [judged[i % len(judged)] if i < len(judged) else f"{rng.choice(judged)} {rng.choice(PLACES)}"
            for i in range(queries)]  # fmt: skip
     out: dict[str, float] = {}
-    for label, options in (("off", None), ("on", TranslationOptions())):
 
-        def run(q: str, options: TranslationOptions | None = options) -> None:
+    def search(options: TranslationOptions | None) -> Callable[[str], object]:
+        def run(q: str) -> object:
             with transaction(services.sessions) as session:
                 query = SearchQuery(q=q, rows=10, facet_fields=list(FACET_FIELDS), translation=options)
-                search_datasets(session, cfg, ANONYMOUS, query)
+                return search_datasets(session, cfg, ANONYMOUS, query)
 
-        run(mix[0])  # warm: the lexicon, the model and the vector copy load once per process
-        times = []
-        for q in mix:
-            t = time.perf_counter()
-            run(q)
-            times.append((time.perf_counter() - t) * 1000)
-        out[f"{label}_p50"], out[f"{label}_p95"] = statistics.median(times), percentile(times, 0.95)
+        return run
+
+    # warmed first: the lexicon, the model and the vector copy load once per process
+    for label, (p50, p95) in timed({"off": search(None), "on": search(TranslationOptions())}, mix).items():
+        out[f"{label}_p50"], out[f"{label}_p95"] = p50, p95
     started = time.perf_counter()
     for q in mix:
         vectors.embed([q])

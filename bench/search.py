@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
+def timed(runs: dict[str, Callable[[str], object]], mix: list[str]) -> dict[str, tuple[float, float]]:
+    """p50 and p95 milliseconds of each run over the queries, the runs taking turns on each query
+    (so drift in the machine's load weighs on all alike); each is warmed first."""
+    times: dict[str, list[float]] = {label: [] for label in runs}
+    for run in runs.values():
+        run(mix[0])
+    for q in mix:
+        for label, run in runs.items():
+            t = time.perf_counter()
+            run(q)
+            times[label].append((time.perf_counter() - t) * 1000)
+    return {label: (statistics.median(ts), percentile(ts, 0.95)) for label, ts in times.items()}
+
+
 def run_backend(name: str, url: str, n: int, queries: int) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix=f"sapan-search-{name}-"))
     services = build_services(Settings(home=home, database_url=url))
@@ -135,14 +150,8 @@ def run_backend(name: str, url: str, n: int, queries: int) -> dict[str, float]:
         judged[i % len(judged)] if i < len(judged) else f"{rng.choice(judged)} {rng.choice(PLACES)}"
         for i in range(queries)
     ]
-    for label, run in (("sapan", _sapan(services, cfg)), ("like", _like(services))):
-        run(mix[0])  # warm caches
-        times = []
-        for q in mix:
-            t = time.perf_counter()
-            run(q)
-            times.append((time.perf_counter() - t) * 1000)
-        out[f"{label}_p50"], out[f"{label}_p95"] = statistics.median(times), percentile(times, 0.95)
+    for label, (p50, p95) in timed({"sapan": _sapan(services, cfg), "like": _like(services)}, mix).items():
+        out[f"{label}_p50"], out[f"{label}_p95"] = p50, p95
     services.close()
     return out
 

@@ -61,16 +61,17 @@ class _Phrase:
     translations: list[str]
 
 
-def _english_phrases(words: list[str], lexicon: Lexicon, options: TranslationOptions) -> list[_Phrase]:
-    """Longest-first phrases of English words (lowercase, as typed) with their Thai translations."""
+def _longest(tokens: list[str], join: str, lookup: Callable[[str], list[str]]) -> list[_Phrase]:
+    """Longest-first runs of tokens (up to MAX_SPAN, joined with `join`) that `lookup` translates;
+    a lone stopword or number is never a phrase."""
     found: list[_Phrase] = []
     i = 0
-    while i < len(words):
-        for j in range(min(len(words), i + MAX_SPAN), i, -1):
-            phrase = " ".join(words[i:j])
+    while i < len(tokens):
+        for j in range(min(len(tokens), i + MAX_SPAN), i, -1):
+            phrase = join.join(tokens[i:j])
             if j - i == 1 and (phrase in STOPWORDS or phrase.isdigit()):
                 continue
-            translations = _top(lexicon.english_translations(phrase, sources=options.sources), options)
+            translations = lookup(phrase)
             if translations:
                 found.append(_Phrase(phrase, translations))
                 i = j
@@ -78,6 +79,13 @@ def _english_phrases(words: list[str], lexicon: Lexicon, options: TranslationOpt
         else:
             i += 1
     return found
+
+
+def _english_phrases(words: list[str], lexicon: Lexicon, options: TranslationOptions) -> list[_Phrase]:
+    """Phrases of English words (lowercase, as typed) with their Thai translations."""
+    return _longest(
+        words, " ", lambda p: _top(lexicon.english_translations(p, sources=options.sources), options)
+    )
 
 
 def _thai_variants(joined: str) -> list[str]:
@@ -99,28 +107,17 @@ def _pieces(tokens: list[str], lexicon: Lexicon) -> list[str]:
 
 
 def _thai_phrases(tokens: list[str], lexicon: Lexicon, options: TranslationOptions) -> list[_Phrase]:
-    """Longest-first runs of Thai words (newmm, compounds the lexicon lacks split further) with
-    their English translations."""
-    tokens = _pieces(tokens, lexicon)
-    found: list[_Phrase] = []
-    i = 0
-    while i < len(tokens):
-        for j in range(min(len(tokens), i + MAX_SPAN), i, -1):
-            joined = "".join(tokens[i:j])
-            if j - i == 1 and joined in STOPWORDS:
-                continue
-            translations: list[str] = []
-            for variant in _thai_variants(joined):
-                translations = _top(lexicon.thai_translations(variant, sources=options.sources), options)
-                if translations:
-                    break
+    """Runs of Thai words (newmm, compounds the lexicon lacks split further) with their English
+    translations, each run tried as typed and with or without its nominalizer."""
+
+    def lookup(joined: str) -> list[str]:
+        for variant in _thai_variants(joined):
+            translations = _top(lexicon.thai_translations(variant, sources=options.sources), options)
             if translations:
-                found.append(_Phrase(joined, translations))
-                i = j
-                break
-        else:
-            i += 1
-    return found
+                return translations
+        return []
+
+    return _longest(_pieces(tokens, lexicon), "", lookup)
 
 
 def _top(translations: list[Translation], options: TranslationOptions) -> list[str]:
