@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from sapan.search.query import FACET_FIELDS, Plan, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
+T = TypeVar("T")
 
 
 @dataclass
@@ -113,19 +114,14 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
     visibility = _visibility(actor, query)
-    translated = Translated()
     cross: list[tuple[Callable[[], list[str]], float, int]] = []
+    translation: Future[tuple[Translated, list[str]]] | None = None
     if options and plan.terms and plan.sort[0][0] == "score":
-        # The translation's query and the vector search run in threads of their own (own
+        # The translation (and its query) and the vector search run in threads of their own (own
         # connections; SQLite, PostgreSQL and numpy release the GIL) beside this search's SQL.
-        translated = _translate(session, plan, options)
-        bind = session.get_bind()
-        if translated.terms:
-            tplan = Plan(translated.terms, plan.columns, [], plan.filters, plan.sort)
-            found = _pool().submit(
-                _own_session, bind, best_matches, tplan, visibility, options.limit, options.any_term
-            )
-            cross.append((found.result, options.weight, options.offset))
+        found = _pool().submit(_own_session, session.get_bind(), _translated_hits, plan, visibility, options)
+        cross.append((lambda: found.result()[1], options.weight, options.offset))
+        translation = found
         if options.vectors and cfg.vectors:
             copy = neighbours.snapshot(session)
             near = _pool().submit(
@@ -149,7 +145,7 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
             for f, items in hits.facets.items()
         },
         # Not CKAN's: what the search also looked for in the other language (clients ignore it).
-        "also_searched": translated.shown,
+        "also_searched": translation.result()[0].shown if translation else [],
     }
 
 
@@ -159,10 +155,21 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="sapan-vectors")
 
 
-def _own_session(bind: Any, work: Callable[..., list[str]], *args: Any) -> list[str]:
+def _own_session(bind: Any, work: Callable[..., T], *args: Any) -> T:
     """Run `work(session, *args)` on a session (and connection) of this thread's own."""
     with Session(bind=bind.engine if hasattr(bind, "engine") else bind) as session:
         return work(session, *args)
+
+
+def _translated_hits(
+    session: Session, plan: Plan, visibility: Visibility, options: TranslationOptions
+) -> tuple[Translated, list[str]]:
+    """The query's translation and the best datasets it finds."""
+    translated = _translate(session, plan, options)
+    if not translated.terms:
+        return translated, []
+    tplan = Plan(translated.terms, plan.columns, [], plan.filters, plan.sort)
+    return translated, best_matches(session, tplan, visibility, options.limit, options.any_term)
 
 
 def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Translated:
