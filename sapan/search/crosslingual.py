@@ -30,7 +30,8 @@ class TranslationOptions:
     max_rank: int = 2  # top senses: rank 1, or the best rank a phrase has if it has no rank-1 sense
     per_phrase: int = 4  # translations kept per phrase, best first
     vocabulary: bool = True  # keep only translations whose words the index holds
-    max_df_share: float = 0.2  # drop a translation in more than this share of datasets: it says little
+    max_df_share: float = 0.05  # drop a translation in more than this share of datasets: it says
+    # little, and its query is the costly part of cross-lingual search (bench/crosslingual.py)
     rrf_k: float = 1.0  # rank fusion: a dataset scores weight / (rrf_k + offset + rank) per ranking
     keep: int = 5  # the original's first this many stay on top
     weight: float = 1.0  # the translation's weight (the original's is 1)
