@@ -7,7 +7,7 @@ sysadmin; members read their private datasets through the Action API instead."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,39 +95,12 @@ def catalog_page(session: Session, cfg: CatalogConfig, query: CatalogQuery) -> C
     start = (query.page - 1) * query.page_size
     # The anonymous view whoever asks: see the module's docstring.
     search = SearchQuery(
-        q=query.q, fq=query.fq, rows=query.page_size, start=start, sort="metadata_modified desc"
-    )
-    if query.modified_since is None:
-        found = search_datasets(session, cfg, ANONYMOUS, search)
-        total, datasets = int(found["count"]), found["results"]
-    else:
-        total = _count_since(session, cfg, search, query.modified_since)
-        rows = min(query.page_size, max(0, total - start))
-        datasets = (
-            search_datasets(session, cfg, ANONYMOUS, replace(search, rows=rows))["results"] if rows else []
-        )
+        q=query.q, fq=query.fq, rows=query.page_size, start=start, sort="metadata_modified desc",
+        modified_since=query.modified_since,
+    )  # fmt: skip
+    found = search_datasets(session, cfg, ANONYMOUS, search)
+    total, datasets = int(found["count"]), found["results"]
     # The index only holds public active datasets for the anonymous view, and a classified dataset can
     # never be public (governance/classification.py); checking again costs nothing.
     datasets = [ds for ds in datasets if is_published(ds)]
     return CatalogPage(query, total, datasets, withheld_resources(session, datasets))
-
-
-def _count_since(session: Session, cfg: CatalogConfig, search: SearchQuery, since: datetime) -> int:
-    """How many matches were modified at or after `since`. The search service cannot filter on time,
-    but its results are sorted newest first, so those matches are a prefix of them: a binary search over
-    positions finds its end in log2(count) one-row searches."""
-
-    def modified_at(position: int) -> datetime:
-        found = search_datasets(session, cfg, ANONYMOUS, replace(search, rows=1, start=position))
-        if not found["results"]:  # the catalogue changed under us: treat as older
-            return datetime.min
-        return datetime.fromisoformat(found["results"][0]["metadata_modified"])
-
-    low, high = 0, int(search_datasets(session, cfg, ANONYMOUS, replace(search, rows=0))["count"])
-    while low < high:
-        middle = (low + high) // 2
-        if modified_at(middle) >= since:
-            low = middle + 1
-        else:
-            high = middle
-    return low

@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from sapan.search.index import FACET_KEY_SEPARATOR, document_count, is_postgres
+from sapan.search.index import FACET_KEY_SEPARATOR, document_count, document_frequencies, is_postgres
 from sapan.search.models import SearchLabel, SearchTerm
 from sapan.search.query import Plan
 from sapan.thai.analysis import STOPWORDS, THAI, QueryTerm, stem
@@ -107,9 +107,8 @@ def expand_typos(session: Session, terms: list[QueryTerm], raw_words: dict[str, 
     known spellings. A misspelt Thai word usually falls apart into fragments (ประชาการ -> ประชา|การ);
     then the whole piece is looked up and its fragments become one term. Changes `terms` in place and
     returns the document frequency of every form (PostgreSQL's ranking uses it as idf)."""
-    forms = {f for t in terms for f in [*t.forms, *t.parts, t.chunk]}
-    df = dict(session.execute(select(SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(forms))).all())
-    known = {f for f, n in df.items() if n > 0}
+    df = document_frequencies(session, {f for t in terms for f in [*t.forms, *t.parts, t.chunk]})
+    known = set(df)
     for chunk in dict.fromkeys(t.chunk for t in terms if THAI.match(t.chunk)):
         group = [t for t in terms if t.chunk == chunk]
         tokens = group[0].chunk_tokens
@@ -272,6 +271,11 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
             clause = f"{ids} IN (SELECT doc_id FROM search_facet WHERE field = :{key}n AND value = :{key})"
         params[key] = value
         where.append(f"NOT ({clause})" if f.negate else clause)
+    if plan.modified_since is not None:
+        # SQLite keeps DateTime as text with microseconds; PostgreSQL compares timestamps
+        since = plan.modified_since
+        params["since"] = since if is_postgres(session) else since.strftime("%Y-%m-%d %H:%M:%S.%f")
+        where.append(f"{ids} IN (SELECT id FROM search_doc WHERE metadata_modified >= :since)")
 
 
 def _runner(session: Session, params: dict[str, Any]) -> Any:
@@ -345,7 +349,8 @@ def best_matches(
 ) -> list[str]:
     """The `limit` best datasets for a plan, by score (a translated query's share of a search);
     `any_term` matches datasets with any one of its terms."""
-    sql = _base_sql(session, plan, _frequencies(session, plan.terms), any_term, prefix="t")
+    words = {w for t in plan.terms for w in [*t.forms, *(w for p in t.phrases for w in p)]}
+    sql = _base_sql(session, plan, document_frequencies(session, words), any_term, prefix="t")
     _filters(session, sql, plan, visibility)
     return _page(session, sql, plan, limit, 0)
 
@@ -435,13 +440,6 @@ def execute(
         for name, items in shown.items():
             facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
     return Hits(count, ids, facets)
-
-
-def _frequencies(session: Session, terms: list[QueryTerm]) -> dict[str, int]:
-    """How many datasets hold each word of the terms (PostgreSQL's ranking weighs terms by it)."""
-    words = {w for t in terms for w in [*t.forms, *(w for p in t.phrases for w in p)]}
-    rows = session.execute(select(SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(words)))
-    return {term: df for term, df in rows}
 
 
 def _facet_counts(

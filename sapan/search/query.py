@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sapan.errors import ValidationError
 from sapan.thai.analysis import Mode, QueryTerm, analyse_query, words
@@ -38,6 +39,7 @@ class Plan:
     filters: list[Filter] = field(default_factory=list)
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
     text: str = ""  # the free text as typed (cross-lingual search translates and embeds it)
+    modified_since: datetime | None = None  # naive UTC: datasets changed at or after it
 
 
 def _unquote(raw: str) -> str:

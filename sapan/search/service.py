@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ class SearchQuery:
     facet_limit: int = 50
     include_private: bool = False
     include_drafts: bool = False
+    modified_since: datetime | None = None  # naive UTC: only datasets changed at or after it
     analyzer: Mode = "sapan"  # the baselines (newmm, icu) exist for measuring, not for users
     # Cross-lingual search: also search the query's translation (None: the original only).
     translation: TranslationOptions | None = field(default_factory=TranslationOptions)
@@ -111,6 +113,7 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     plan = parse_q(query.q, known, query.analyzer)
     plan.filters += parse_fq(query.fq, known)
     plan.sort = parse_sort(query.sort, bool(plan.terms))
+    plan.modified_since = query.modified_since
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
     visibility = _visibility(actor, query)
