@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,11 @@ from rich.progress import Progress
 
 from sapan.config import Settings
 from sapan.errors import SapanError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sapan.accounts.service import Actor
 
 app = typer.Typer(help="Sapan (สะพาน): an open-government-data portal.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -272,3 +277,91 @@ def audit_export() -> None:
                 typer.echo(json.dumps(entry_dict(entry), ensure_ascii=False))
     finally:
         services.close()
+
+
+partner_app = typer.Typer(help="Data-flow agreements with partner portals.", no_args_is_help=True)
+app.add_typer(partner_app, name="partner")
+
+
+def _cli_actor(session: Session) -> Actor:
+    """The site's sysadmin, named `cli` in the audit log (as other CLI changes are)."""
+    from dataclasses import replace
+
+    from sapan.accounts.service import site_actor
+
+    return replace(site_actor(session), name="cli")
+
+
+@partner_app.command("add")
+def partner_add(
+    name: str,
+    country: Annotated[str, typer.Option(help="ISO 3166-1 code of the partner's country, e.g. SG.")],
+    base_url: Annotated[str, typer.Option(help="The partner portal's URL.")],
+    expires: Annotated[str, typer.Option(help="When the agreement ends (ISO 8601 date or date-time).")],
+    title: Annotated[str, typer.Option(help="The partner's name for people.")] = "",
+    category: Annotated[
+        list[str] | None, typer.Option(help="An allowed data category (repeat; default: public).")
+    ] = None,
+    classification: Annotated[
+        list[str] | None, typer.Option(help="An allowed classification (repeat; default: open).")
+    ] = None,
+    purpose: Annotated[list[str] | None, typer.Option(help="An agreed purpose (repeat).")] = None,
+    licence_conditions: Annotated[str, typer.Option(help="Licence conditions of the agreement.")] = "",
+    starts: Annotated[str, typer.Option(help="When it comes into force (default: now).")] = "",
+) -> None:
+    """Record a data-flow agreement and print only the partner's API token (shown this once)."""
+    from sapan.db import transaction
+    from sapan.governance.agreements import create_partner
+    from sapan.services import build_services
+
+    data = {
+        "name": name, "country": country, "base_url": base_url, "expires": expires, "title": title,
+        "allowed_data_categories": category or [], "allowed_classifications": classification or [],
+        "purposes": purpose or [], "licence_conditions": licence_conditions, "starts": starts,
+    }  # fmt: skip
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            _, plain = create_partner(session, _cli_actor(session), data)
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    typer.echo(plain)
+
+
+@partner_app.command("list")
+def partner_list() -> None:
+    """One line per agreement: name, country, state, expiry, base URL."""
+    from sapan.db import transaction
+    from sapan.governance.agreements import list_partners, partner_dict
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            rows = [partner_dict(a) for a in list_partners(session, _cli_actor(session))]
+    finally:
+        services.close()
+    for row in rows:
+        typer.echo("\t".join([row["name"], row["country"], row["state"], row["expires"], row["base_url"]]))
+
+
+@partner_app.command("revoke")
+def partner_revoke(
+    name: str, reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = ""
+) -> None:
+    """Revoke a data-flow agreement: the partner's token stops working at once."""
+    from sapan.db import transaction
+    from sapan.governance.agreements import revoke_partner
+    from sapan.services import build_services
+
+    services = build_services(Settings())
+    try:
+        with transaction(services.sessions) as session:
+            revoke_partner(session, _cli_actor(session), name, reason)
+    except SapanError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+    err.print(f"Agreement {name} revoked.")

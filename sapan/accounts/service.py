@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -18,6 +18,7 @@ from sapan.accounts.models import ApiToken, Membership, User
 from sapan.db import utcnow
 from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.governance import audit
+from sapan.governance.scope import PartnerScope, scope_for_user
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -34,6 +35,8 @@ class Actor:
     sysadmin: bool = False
     roles: dict[str, str] = field(default_factory=dict)  # organization id -> capacity
     clearances: dict[str, int] = field(default_factory=dict)  # organization id -> clearance (0-4)
+    # A partner portal's request: only what its data-flow agreement lets cross (governance/scope.py).
+    partner: PartnerScope | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -144,12 +147,16 @@ def actor_for_token(session: Session, plain: str) -> Actor:
         raise NotAuthorized("Invalid API token")
     token, user = row
     now = utcnow()
+    # Before the token's own expiry: a revoked agreement also ends its token, and the partner should
+    # read why (the agreement), not only that the token expired.
+    partner = scope_for_user(session, user.id, now)
     if user.state != "active" or (token.expires_at is not None and token.expires_at < now):
         raise NotAuthorized("API token expired or user disabled")
     # Recorded hourly, not per request, so reads stay free of writes.
     if token.last_access is None or now - token.last_access > timedelta(hours=1):
         token.last_access = now
-    return actor_for(session, user)
+    actor = actor_for(session, user)
+    return replace(actor, partner=partner) if partner is not None else actor
 
 
 def revoke_token(

@@ -92,9 +92,8 @@ def tag_list(call: Call) -> Any:
 @action("package_list")
 def package_list(call: Call) -> Any:
     """Names of all public datasets (limit, offset)."""
-    return datasets.list_names(
-        call.session, int_param(call.data, "limit", None, 0), int_param(call.data, "offset", 0, 0) or 0
-    )
+    limit, offset = int_param(call.data, "limit", None, 0), int_param(call.data, "offset", 0, 0) or 0
+    return datasets.list_names(call.session, call.actor, limit, offset)
 
 
 @action("current_package_list_with_resources")
@@ -464,3 +463,55 @@ def job_show(call: Call) -> Any:
 
     permissions.ensure_sysadmin(call.actor, "see jobs")
     return job_dict(get_job(call.session, require(call.data, "id")))
+
+
+# -- data-flow agreements -----------------------------------------------------------------------
+
+
+@action("partner_create", write=True)
+def partner_create(call: Call) -> Any:
+    """Record a data-flow agreement with a partner portal (sysadmins): name, title, country (ISO 3166-1,
+    e.g. SG), base_url, allowed_data_categories and allowed_classifications (default: public data
+    classified open), purposes, licence_conditions, starts, expires (ISO 8601). Answers the partner's
+    API token: shown only in this answer."""
+    from sapan.governance import agreements
+
+    agreement, plain = agreements.create_partner(call.session, call.actor, call.data)
+    return {**agreements.partner_dict(agreement), "token": plain}
+
+
+@action("partner_list")
+def partner_list(call: Call) -> Any:
+    """Data-flow agreements, with their state (active, pending, expired, revoked); sysadmins."""
+    from sapan.governance import agreements
+
+    return [agreements.partner_dict(a) for a in agreements.list_partners(call.session, call.actor)]
+
+
+@action("partner_show")
+def partner_show(call: Call) -> Any:
+    """A data-flow agreement by id or name (sysadmins)."""
+    from sapan.governance import agreements
+
+    ref = call.data.get("id") or call.data.get("name")
+    return agreements.partner_dict(agreements.show_partner(call.session, call.actor, ref))
+
+
+@action("partner_update", write=True)
+def partner_update(call: Call) -> Any:
+    """Change a data-flow agreement (sysadmins): id or name, and any of title, base_url,
+    allowed_data_categories, allowed_classifications, purposes, licence_conditions, expires."""
+    from sapan.governance import agreements
+
+    return agreements.partner_dict(agreements.update_partner(call.session, call.actor, call.data))
+
+
+@action("partner_revoke", write=True)
+def partner_revoke(call: Call) -> Any:
+    """Revoke a data-flow agreement (sysadmins): id or name, reason. The flow stops at once; the
+    partner's token answers 403 naming the revocation."""
+    from sapan.governance import agreements
+
+    ref = call.data.get("id") or call.data.get("name")
+    revoked = agreements.revoke_partner(call.session, call.actor, ref, str_param(call.data, "reason"))
+    return agreements.partner_dict(revoked)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from sapan.accounts.service import ANONYMOUS, actor_for_token
+from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
 from sapan.api.actions import ACTIONS, Action, Call
 from sapan.api.envelope import BadRequest, failure, help_url, success
 from sapan.api.limits import BodyTooLarge
@@ -20,6 +20,7 @@ from sapan.catalog.resources import Upload
 from sapan.db import transaction
 from sapan.errors import NotAuthorized, PayloadTooLarge, SapanError, ValidationError
 from sapan.governance import audit
+from sapan.governance.transfers import TRANSFER_ACTIONS, dataset_ids_in, record_transfer
 from sapan.services import Services
 
 router = APIRouter(tags=["CKAN Action API v3"])
@@ -64,6 +65,24 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
     return parsed, None
 
 
+# Request parameters kept with a transfer's audit entry: what was asked for.
+TRANSFER_DETAILS = ("q", "fq", "start", "rows", "id", "resource_id", "sql", "offset", "limit")
+
+
+def audit_transfer(
+    services: Services,
+    actor: Actor,
+    channel: str,
+    dataset_ids: list[str],
+    size: int,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record an answer to a partner in the audit log (its own transaction: the request's is done)."""
+    assert actor.partner is not None
+    with transaction(services.sessions) as session:
+        record_transfer(session, actor.name or "", actor.partner, channel, dataset_ids, size, extra)
+
+
 def run_action(
     services: Services,
     action: Action,
@@ -71,13 +90,14 @@ def run_action(
     call_data: dict[str, Any],
     upload: Upload | None,
     name: str = "",
-) -> Any:
+) -> tuple[Any, Actor]:
+    """The action's result and who asked."""
     actor = ANONYMOUS
     try:
         with transaction(services.sessions) as session:
             actor = actor_for_token(session, token) if token else ANONYMOUS
             call = Call(session, services.catalog, services.settings, actor, call_data, upload)
-            return action.func(call)
+            return action.func(call), actor
     except (NotAuthorized, ValidationError) as exc:
         if event := audit.refusal(exc, bool(token), action.write, actor.name, name, call_data):
             with transaction(services.sessions) as session:  # its own: the request's was rolled back
@@ -100,8 +120,15 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
         if (where := find_nul(data)) is not None:
             raise ValidationError.one(where, "Must not contain NUL characters")
         audit.request_ip.set(request.client.host if request.client else "")
-        result = await run_in_threadpool(run_action, services, action, api_token(request), data, upload, name)
-        return success(help_text, result)
+        result, actor = await run_in_threadpool(
+            run_action, services, action, api_token(request), data, upload, name
+        )
+        response = success(help_text, result)
+        if actor.partner is not None and name in TRANSFER_ACTIONS:
+            extra = {k: str(data[k])[:200] for k in TRANSFER_DETAILS if data.get(k)}
+            ids = dataset_ids_in(result)
+            await run_in_threadpool(audit_transfer, services, actor, name, ids, len(response.body), extra)
+        return response
     except SapanError as exc:
         return failure(help_text, exc)
     except Exception:  # a bug: answer in CKAN's envelope, log the traceback, show none

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sapan.accounts.service import ANONYMOUS, actor_for_token
-from sapan.api.actions_router import api_token
+from sapan.api.actions_router import api_token, audit_transfer
 from sapan.api.envelope import error_body
 from sapan.api.params import int_param, str_param
 from sapan.db import transaction
@@ -66,7 +66,7 @@ def _site(services: Services) -> Site:
     )
 
 
-def _catalog(services: Services, extension: str, params: dict[str, Any]) -> bytes:
+def _catalog(services: Services, token: str | None, extension: str, params: dict[str, Any]) -> bytes:
     query = CatalogQuery(
         page=int_param(params, "page", 1, lo=1) or 1,
         page_size=services.settings.dcat_page_size,
@@ -81,8 +81,14 @@ def _catalog(services: Services, extension: str, params: dict[str, Any]) -> byte
         return f"{base}?{urlencode({**kept, 'page': number})}"
 
     with transaction(services.sessions) as session:
-        page = catalog_page(session, services.catalog, query)
-    return serialize(catalog_graph(_site(services), page, page_url), extension)
+        # Anyone's view is the published one (harvest/export.py); a partner's token narrows it further.
+        actor = actor_for_token(session, token) if token else ANONYMOUS
+        page = catalog_page(session, services.catalog, query, actor.partner)
+    body = serialize(catalog_graph(_site(services), page, page_url), extension)
+    if actor.partner is not None:
+        ids = [str(ds["id"]) for ds in page.datasets]
+        audit_transfer(services, actor, f"dcat.catalog.{extension}", ids, len(body), {"page": query.page})
+    return body
 
 
 @router.get("/catalog.{extension}")
@@ -93,7 +99,9 @@ async def catalog(request: Request, extension: str) -> Response:
         return _failure(NotFound(f"Unknown catalogue format .{extension}: use .ttl, .jsonld, .rdf or .xml"))
     services: Services = request.app.state.services
     try:
-        body = await run_in_threadpool(_catalog, services, extension, dict(request.query_params))
+        body = await run_in_threadpool(
+            _catalog, services, api_token(request), extension, dict(request.query_params)
+        )
     except SapanError as exc:
         return _failure(exc)
     return Response(body, media_type=FORMATS[extension][1])
@@ -104,7 +112,10 @@ def _dataset(services: Services, token: str | None, ref: str, extension: str) ->
         actor = actor_for_token(session, token) if token else ANONYMOUS
         ds = published_dataset(session, services.catalog, actor, ref)
         graph = dataset_graph(_site(services), ds, withheld_resources(session, [ds]))
-    return serialize(graph, extension)
+    body = serialize(graph, extension)
+    if actor.partner is not None:
+        audit_transfer(services, actor, f"dcat.dataset.{extension}", [str(ds["id"])], len(body))
+    return body
 
 
 async def dataset_rdf(request: Request, ref: str, extension: str) -> Response:
@@ -126,10 +137,14 @@ async def dataset(request: Request, ref: str, extension: str) -> Response:
     return await dataset_rdf(request, ref, extension)
 
 
-def _package(services: Services, token: str | None, ref: str) -> dict[str, Any]:
+def _package(services: Services, token: str | None, ref: str) -> bytes:
     with transaction(services.sessions) as session:
         actor = actor_for_token(session, token) if token else ANONYMOUS
-        return data_package(session, services.catalog, actor, ref)
+        package = data_package(session, services.catalog, actor, ref)
+    body = JSONResponse(package).body
+    if actor.partner is not None:
+        audit_transfer(services, actor, "datapackage", [str(package["id"]).rsplit("/", 1)[-1]], len(body))
+    return bytes(body)
 
 
 @router.get("/dataset/{ref}/datapackage.json")
@@ -137,7 +152,7 @@ async def datapackage(request: Request, ref: str) -> Response:
     """A published dataset as a Frictionless Data Package, with the Table Schema of each DataStore table."""
     services: Services = request.app.state.services
     try:
-        package = await run_in_threadpool(_package, services, api_token(request), ref)
+        body = await run_in_threadpool(_package, services, api_token(request), ref)
     except SapanError as exc:
         return _failure(exc)
-    return JSONResponse(package)
+    return Response(body, media_type="application/json")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from sapan.accounts.service import ANONYMOUS, actor_for_token
-from sapan.api.actions_router import api_token
+from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
+from sapan.api.actions_router import api_token, audit_transfer
 from sapan.api.envelope import error_body
 from sapan.catalog.resources import download_target
 from sapan.db import transaction
@@ -23,12 +23,13 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 def _lookup(
     services: Services, token: str | None, dataset: str, resource_id: str
-) -> tuple[str, str, str, str]:
+) -> tuple[str, str, str, str, str, Actor]:
     with transaction(services.sessions) as session:
         actor = actor_for_token(session, token) if token else ANONYMOUS
         res = download_target(session, actor, dataset, resource_id)
         assert res.storage_key is not None
-        return res.storage_key, res.url, res.mimetype or "application/octet-stream", res.hash
+        mimetype = res.mimetype or "application/octet-stream"
+        return res.storage_key, res.url, mimetype, res.hash, res.package_id, actor
 
 
 @router.head("/dataset/{dataset}/resource/{resource_id}/download/{filename}", include_in_schema=False)
@@ -37,7 +38,7 @@ async def download(request: Request, dataset: str, resource_id: str, filename: s
     """The uploaded file of a resource. Private datasets' files are 404 to outsiders."""
     services: Services = request.app.state.services
     try:
-        key, stored_name, mimetype, digest = await run_in_threadpool(
+        key, stored_name, mimetype, digest, dataset_id, actor = await run_in_threadpool(
             _lookup, services, api_token(request), dataset, resource_id
         )
     except SapanError as exc:
@@ -70,6 +71,10 @@ async def download(request: Request, dataset: str, resource_id: str, filename: s
     headers["Content-Length"] = str(end - start + 1 if size else 0)
     if request.method == "HEAD" or size == 0:
         return Response(status_code=status, headers=headers, media_type=mimetype)
+    if actor.partner is not None:  # the bytes this answer sends (a range's, for a 206)
+        extra = {"resource_id": resource_id, "range": headers.get("Content-Range", "")}
+        size_sent = end - start + 1
+        await run_in_threadpool(audit_transfer, services, actor, "download", [dataset_id], size_sent, extra)
     return StreamingResponse(
         storage.read_range(key, start, end), status_code=status, headers=headers, media_type=mimetype
     )

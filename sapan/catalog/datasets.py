@@ -24,6 +24,7 @@ from sapan.catalog.schemas import DATASET_OUTPUT_KEYS, DatasetIn, check_tag, pyd
 from sapan.db import utcnow
 from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.governance import audit, classification, pii
+from sapan.governance.scope import PartnerScope
 from sapan.search import service as search
 from sapan.thai.slug import slugify
 
@@ -53,7 +54,8 @@ def readable_dataset(session: Session, actor: Actor, ref: Any) -> Dataset:
     if not isinstance(ref, str) or not ref:
         raise ValidationError.one("id", "Missing value")
     ds = get_dataset(session, ref)
-    permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level)
+    category = classification.category_of(ds.profile or {})
+    permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level, category)
     return ds
 
 
@@ -192,14 +194,16 @@ def delete_dataset(session: Session, cfg: CatalogConfig, actor: Actor, ref: Any)
     search.remove_dataset(session, ds.id)
 
 
-def list_names(session: Session, limit: int | None = None, offset: int = 0) -> list[str]:
-    """package_list: names of public, active datasets."""
+def list_names(session: Session, actor: Actor, limit: int | None = None, offset: int = 0) -> list[str]:
+    """package_list: names of public, active datasets (a partner's: those its agreement allows)."""
     query = (
         select(Dataset.name)
         .where(Dataset.state == "active", Dataset.private.is_(False))
         .order_by(Dataset.name)
         .offset(offset)
     )
+    if actor.partner is not None:
+        query = query.where(visible_to(actor))
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
@@ -255,11 +259,24 @@ def all_dataset_dicts(session: Session, site_url: str, batch: int = 1000) -> Ite
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """SQL for the datasets this (non-sysadmin) actor may see: public ones, and private ones of their
-    organizations up to their clearance there."""
+    organizations up to their clearance there; for a partner, the public ones its agreement allows."""
+    if actor.partner is not None:
+        return _partner_allows(actor.partner)
     cleared = [
         and_(Dataset.owner_org == org, Dataset.level <= actor.clearances.get(org, 0)) for org in actor.roles
     ]
     return or_(Dataset.private.is_(False), *cleared)
+
+
+def _partner_allows(scope: PartnerScope) -> ColumnElement[bool]:
+    """SQL twin of PartnerScope.allows: public, active, an allowed level and category (none = public)."""
+    category = func.coalesce(Dataset.profile["data_category"].as_string(), classification.PUBLIC_CATEGORY)
+    return and_(
+        Dataset.private.is_(False),
+        Dataset.state == "active",
+        Dataset.level.in_(sorted(scope.levels)),
+        category.in_(sorted(scope.categories)),
+    )
 
 
 def list_recent(

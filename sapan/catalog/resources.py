@@ -21,6 +21,7 @@ from sapan.catalog.profiles import CORE_RESOURCE_FIELDS
 from sapan.catalog.schemas import RESOURCE_OUTPUT_KEYS, ResourceIn, pydantic_errors
 from sapan.db import new_id, utcnow
 from sapan.errors import NotFound, ValidationError
+from sapan.governance import classification
 from sapan.jobs.service import enqueue
 from sapan.realtime.schemas import REALTIME_KEYS
 from sapan.search import service as search
@@ -181,7 +182,8 @@ def get_resource(session: Session, actor: Actor, ref: Any) -> tuple[Resource, Da
         raise NotFound("Resource not found")
     ds = res.dataset
     try:
-        permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level)
+        category = classification.category_of(ds.profile or {})
+        permissions.ensure_read_dataset(actor, ds.owner_org, ds.private, ds.state, ds.level, category)
     except NotFound as exc:
         raise NotFound("Resource not found") from exc
     return res, ds
@@ -193,13 +195,17 @@ def readable_owner(session: Session, actor: Actor, resource_id: Any) -> str | No
     if not isinstance(resource_id, str) or not resource_id:
         raise ValidationError.one("id", "Missing value")
     found = session.execute(
-        select(Dataset.owner_org, Dataset.private, Dataset.state, Dataset.level)
+        select(Dataset.owner_org, Dataset.private, Dataset.state, Dataset.level, Dataset.profile)
         .join(Resource, Resource.package_id == Dataset.id)
         .where(Resource.id == resource_id, Resource.state == "active")
     ).first()
-    if found is None or not permissions.can_read_dataset(actor, *found):
+    if found is None:
         raise NotFound("Resource not found")
-    return found[0]
+    owner, private, state, level, profile = found
+    category = classification.category_of(profile or {})
+    if not permissions.can_read_dataset(actor, owner, private, state, level, category):
+        raise NotFound("Resource not found")
+    return owner
 
 
 def active_resource_ids(session: Session, ids: list[str]) -> set[str]:

@@ -86,6 +86,9 @@ def refusal(
         and reason.startswith(("Invalid API token", "API token expired"))
     ):
         return "anonymous", "auth.failure", "api_token", "", {"reason": reason}
+    if isinstance(exc, NotAuthorized) and had_token and reason.startswith("Data-flow agreement"):
+        # a partner asking after its agreement expired or was revoked: the flow it was refused
+        return "anonymous", "partner.refused", "request", action, {"reason": reason}
     target = str(data.get("id") or data.get("name") or data.get("resource_id") or "")[:200]
     if isinstance(exc, NotAuthorized) and write:
         return (

@@ -21,11 +21,31 @@ LEVELS = {  # classification -> level; a member needs a clearance at least this 
     "ลับที่สุด": 4,  # top secret
 }
 CLEARANCES = range(0, 5)
+CATEGORIES = (  # the data_category choices of the thai_gdc profile
+    PUBLIC_CATEGORY,
+    "ข้อมูลใช้ภายใน",  # internal use
+    "ข้อมูลส่วนบุคคล",  # personal
+    "ข้อมูลความมั่นคง",  # security
+    "ข้อมูลความลับทางราชการ",  # official secret
+)
+# English names accepted wherever a category or classification is typed (CLI, agreements).
+CATEGORY_ALIASES = dict(
+    zip(("public", "internal", "personal", "security", "secret"), CATEGORIES, strict=True)
+)
+CLASSIFICATION_ALIASES = dict(
+    zip(("open", "internal", "confidential", "secret", "top_secret"), LEVELS, strict=True)
+)
 
 
 def level_of(values: Mapping[str, Any]) -> int:
     """The level of a dataset's classification (0 when it has none)."""
     return LEVELS.get(str(values.get("data_classification") or ""), 0)
+
+
+def category_of(values: Mapping[str, Any]) -> str:
+    """A dataset's data category. None given counts as public, as no classification counts as open: only
+    profiles without the field (the plain CKAN one) leave it out, and there public means public."""
+    return str(values.get("data_category") or PUBLIC_CATEGORY)
 
 
 def check_public(private: bool, values: Mapping[str, Any], governed: bool) -> None:

@@ -7,7 +7,7 @@ sysadmin; members read their private datasets through the Action API instead."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.datasets import show_dataset
 from sapan.errors import NotFound, ValidationError
 from sapan.governance import classification
+from sapan.governance.scope import PartnerScope
 from sapan.search.service import MAX_ROWS, SearchQuery, search_datasets
 
 _PLUS_AS_SPACE = re.compile(r"(T[\d:.]+) (\d{2}:?\d{2})$")
@@ -85,8 +86,11 @@ def parse_modified_since(value: str | None) -> datetime | None:
     return when
 
 
-def catalog_page(session: Session, cfg: CatalogConfig, query: CatalogQuery) -> CatalogPage:
-    """One page of the published catalogue, newest change first (a stable order for harvesters).
+def catalog_page(
+    session: Session, cfg: CatalogConfig, query: CatalogQuery, partner: PartnerScope | None = None
+) -> CatalogPage:
+    """One page of the published catalogue, newest change first (a stable order for harvesters); a
+    partner portal's page holds only what its data-flow agreement lets cross.
     Raises ValidationError for a bad page, page size, q or fq."""
     if query.page < 1:
         raise ValidationError.one("page", "Must be 1 or more")
@@ -98,7 +102,7 @@ def catalog_page(session: Session, cfg: CatalogConfig, query: CatalogQuery) -> C
         q=query.q, fq=query.fq, rows=query.page_size, start=start, sort="metadata_modified desc",
         modified_since=query.modified_since,
     )  # fmt: skip
-    found = search_datasets(session, cfg, ANONYMOUS, search)
+    found = search_datasets(session, cfg, replace(ANONYMOUS, partner=partner), search)
     total, datasets = int(found["count"]), found["results"]
     # The index only holds public active datasets for the anonymous view, and a classified dataset can
     # never be public (governance/classification.py); checking again costs nothing.

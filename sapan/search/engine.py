@@ -34,6 +34,11 @@ class Visibility:
     all_private: bool = False  # sysadmins asking for private datasets
     # (organization, clearance): the caller sees that organization's private datasets up to that level
     clearances: tuple[tuple[str, int], ...] = ()
+    # A partner portal's data-flow agreement (governance/scope.py): only these classification levels
+    # and data categories (a dataset without a category counts as public_category). None: no agreement.
+    partner_levels: tuple[int, ...] | None = None
+    partner_categories: tuple[str, ...] = ()
+    public_category: str = ""
 
 
 @dataclass
@@ -259,6 +264,8 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
             cleared = _cleared(visibility, params, "")
             hidden.append(f"(private = true AND NOT ({cleared}))" if cleared else "private = true")
         where.append(f"{ids} NOT IN (SELECT id FROM search_doc WHERE {' OR '.join(hidden)})")
+    if visibility.partner_levels is not None:
+        _partner_filters(where, params, ids, visibility)
     for i, f in enumerate(plan.filters):
         key = f"f{i}"
         if f.field in ("name", "owner_org", "id", "private"):
@@ -276,6 +283,26 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
         since = plan.modified_since
         params["since"] = since if is_postgres(session) else since.strftime("%Y-%m-%d %H:%M:%S.%f")
         where.append(f"{ids} IN (SELECT id FROM search_doc WHERE metadata_modified >= :since)")
+
+
+def _partner_filters(where: list[str], params: dict[str, Any], ids: str, visibility: Visibility) -> None:
+    """What a partner's agreement lets cross, on top of the public view (the same rule as
+    PartnerScope.allows, in SQL over the index's tables)."""
+    levels, categories = list(visibility.partner_levels or ()), list(visibility.partner_categories)
+    if not levels or not categories:
+        where.append("1 = 0")
+        return
+    params["plevels"], params["pcats"] = levels, categories
+    where.append(f"{ids} IN (SELECT id FROM search_doc WHERE level IN :plevels)")
+    if visibility.public_category in categories:  # those without a category are in, too
+        where.append(
+            f"{ids} NOT IN (SELECT doc_id FROM search_facet WHERE field = 'data_category' "
+            "AND value NOT IN :pcats)"
+        )
+    else:
+        where.append(
+            f"{ids} IN (SELECT doc_id FROM search_facet WHERE field = 'data_category' AND value IN :pcats)"
+        )
 
 
 def _runner(session: Session, params: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from sapan.accounts.service import Actor
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.profiles import Profile
 from sapan.errors import ValidationError
+from sapan.governance.classification import PUBLIC_CATEGORY
 from sapan.search import index, neighbours, vectors
 from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
 from sapan.search.documents import Document, build_document
@@ -89,6 +90,13 @@ def reindex(
 
 
 def _visibility(actor: Actor, query: SearchQuery) -> Visibility:
+    if actor.partner is not None:  # the public view, narrowed by the agreement; never drafts or private
+        return Visibility(
+            ("active",),
+            partner_levels=tuple(sorted(actor.partner.levels)),
+            partner_categories=tuple(sorted(actor.partner.categories)),
+            public_category=PUBLIC_CATEGORY,
+        )
     states = ("active", "draft") if query.include_drafts and not actor.is_anonymous else ("active",)
     if not query.include_private or actor.is_anonymous:
         return Visibility(states)
