@@ -83,7 +83,7 @@ def license_list(call: Call) -> Any:
 @action("tag_list")
 def tag_list(call: Call) -> Any:
     """Names of tags used by public datasets (optionally containing `query`)."""
-    return datasets.list_tags(call.session, str_param(call.data, "query"))
+    return datasets.list_tags(call.session, str_param(call.data, "query"), call.actor)
 
 
 # -- datasets -----------------------------------------------------------------------------------

@@ -217,8 +217,9 @@ def dicts_by_ids(session: Session, site_url: str, ids: list[str]) -> list[dict[s
     return [dataset_dict(found[i], site_url) for i in ids if i in found]
 
 
-def list_tags(session: Session, containing: str = "") -> list[str]:
-    """tag_list: tags of public, active datasets (private datasets' tags stay private)."""
+def list_tags(session: Session, containing: str = "", actor: Actor | None = None) -> list[str]:
+    """tag_list: tags of public, active datasets (private datasets' tags stay private; a partner's:
+    of the datasets its agreement allows)."""
     query = (
         select(DatasetTag.name)
         .join(Dataset, Dataset.id == DatasetTag.dataset_id)
@@ -228,6 +229,8 @@ def list_tags(session: Session, containing: str = "") -> list[str]:
     )
     if containing:
         query = query.where(DatasetTag.name.contains(containing))
+    if actor is not None and actor.partner is not None:
+        query = query.where(visible_to(actor))
     return list(session.scalars(query))
 
 

@@ -164,6 +164,7 @@ def test_partner_sees_only_what_its_agreement_allows_on_every_path(
             assert not any(seen.values()), (hidden, seen)
     seen = paths_seen(client, internal, made["public"])
     assert not any(seen.values()), seen
+    assert api.ok("tag_list", internal) == [] and "สถิติ" in api.ok("tag_list", default)
     # The sysadmin still sees everything: the filter is the partner's alone.
     assert api.ok("package_search", sysadmin, include_private=True)["count"] == 3
     # A partner reads; it never writes, whatever its user is given.
