@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -155,8 +155,9 @@ def actor_for_token(session: Session, plain: str) -> Actor:
     # Recorded hourly, not per request, so reads stay free of writes.
     if token.last_access is None or now - token.last_access > timedelta(hours=1):
         token.last_access = now
-    actor = actor_for(session, user)
-    return replace(actor, partner=partner) if partner is not None else actor
+    if partner is not None:  # a partner acts under its agreement only, whatever its user was given
+        return Actor(user.id, user.name, partner=partner)
+    return actor_for(session, user)
 
 
 def revoke_token(

@@ -34,6 +34,11 @@ def api_token(request: Request) -> str | None:
     return raw.removeprefix("Bearer ").strip() or None
 
 
+def note_client(request: Request) -> None:
+    """Audit entries written for this request carry the caller's address."""
+    audit.request_ip.set(request.client.host if request.client else "")
+
+
 async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], Upload | None]:
     """The action's data dict: the query string for GET, a JSON body or a (multipart) form for POST."""
     if request.method == "GET":
@@ -119,7 +124,7 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
             raise PayloadTooLarge(services.settings.max_upload_bytes) from exc
         if (where := find_nul(data)) is not None:
             raise ValidationError.one(where, "Must not contain NUL characters")
-        audit.request_ip.set(request.client.host if request.client else "")
+        note_client(request)
         result, actor = await run_in_threadpool(
             run_action, services, action, api_token(request), data, upload, name
         )

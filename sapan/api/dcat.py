@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sapan.accounts.service import ANONYMOUS, actor_for_token
-from sapan.api.actions_router import api_token, audit_transfer
+from sapan.api.actions_router import api_token, audit_transfer, note_client
 from sapan.api.envelope import error_body
 from sapan.api.params import int_param, str_param
 from sapan.db import transaction
@@ -98,6 +98,7 @@ async def catalog(request: Request, extension: str) -> Response:
     if extension not in FORMATS:
         return _failure(NotFound(f"Unknown catalogue format .{extension}: use .ttl, .jsonld, .rdf or .xml"))
     services: Services = request.app.state.services
+    note_client(request)
     try:
         body = await run_in_threadpool(
             _catalog, services, api_token(request), extension, dict(request.query_params)
@@ -121,6 +122,7 @@ def _dataset(services: Services, token: str | None, ref: str, extension: str) ->
 async def dataset_rdf(request: Request, ref: str, extension: str) -> Response:
     """One published dataset as DCAT-AP 3; 404 for unknown, unreadable and unpublished ones."""
     services: Services = request.app.state.services
+    note_client(request)
     try:
         body = await run_in_threadpool(_dataset, services, api_token(request), ref, extension)
     except SapanError as exc:
@@ -151,6 +153,7 @@ def _package(services: Services, token: str | None, ref: str) -> bytes:
 async def datapackage(request: Request, ref: str) -> Response:
     """A published dataset as a Frictionless Data Package, with the Table Schema of each DataStore table."""
     services: Services = request.app.state.services
+    note_client(request)
     try:
         body = await run_in_threadpool(_package, services, api_token(request), ref)
     except SapanError as exc:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
-from sapan.api.actions_router import api_token, audit_transfer
+from sapan.api.actions_router import api_token, audit_transfer, note_client
 from sapan.api.envelope import error_body
 from sapan.catalog.resources import download_target
 from sapan.db import transaction
@@ -37,6 +37,7 @@ def _lookup(
 async def download(request: Request, dataset: str, resource_id: str, filename: str) -> Response:
     """The uploaded file of a resource. Private datasets' files are 404 to outsiders."""
     services: Services = request.app.state.services
+    note_client(request)
     try:
         key, stored_name, mimetype, digest, dataset_id, actor = await run_in_threadpool(
             _lookup, services, api_token(request), dataset, resource_id

@@ -155,6 +155,10 @@ def test_partner_sees_only_what_its_agreement_allows_on_every_path(
     internal = agreement(api, sysadmin, "internal-only", allowed_data_categories=["ข้อมูลใช้ภายใน"],
                          allowed_classifications=["ชั้นเผยแพร่ภายในองค์กร"])["token"]  # fmt: skip
 
+    # Whatever the partner's user is given (here: admin of the owner, cleared to top secret), the
+    # agreement alone decides.
+    api.ok("organization_member_create", sysadmin, id="nso", username="partner-wide", role="admin",
+           clearance=4)  # fmt: skip
     everywhere = paths_seen(client, default, made["public"])
     assert all(everywhere.values()), everywhere
     assert paths_seen(client, wide, made["public"]) == everywhere
