@@ -245,6 +245,10 @@ def test_every_answer_to_a_partner_is_audited(
         assert e["actor"] == "partner-sg-portal" and e["at"]
     assert entries[0]["details"]["q"] == "ชุดข้อมูลสาธารณะ"
     assert entries[-1]["details"]["range"] == f"bytes 0-99/{len(download.content)}"
+    dump = client.get(f"/datastore/dump/{public['resource_id']}?format=csv", headers=headers)
+    dumped = audited(api, sysadmin, "partner.transfer")[0]["details"]
+    assert dumped["channel"] == "datastore_dump" and dumped["bytes"] == len(dump.content) > 1000
+    assert dumped["datasets"] == [public["id"]] and dumped["resource_id"] == public["resource_id"]
     with transaction(services.sessions) as session:
         assert verify(session) == []  # transfers extend the same tamper-evident chain
 
