@@ -28,7 +28,8 @@ def _prepare(
     with transaction(services.sessions) as session:
         actor = actor_for_token(session, token) if token else ANONYMOUS
         dump = prepare(session, services.catalog.storage, actor, resource_id, params)
-        dataset_id = get_resource(session, actor, resource_of(resource_id))[1].id
+        # only a partner's dump is audited, and only it needs the dataset's id
+        dataset_id = get_resource(session, actor, resource_of(resource_id))[1].id if actor.partner else ""
         return dump, actor, dataset_id
 
 
