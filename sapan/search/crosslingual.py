@@ -32,12 +32,15 @@ class TranslationOptions:
     vocabulary: bool = True  # keep only translations whose words the index holds
     max_df_share: float = 0.05  # drop a translation in more than this share of datasets: it says
     # little, and its query is the costly part of cross-lingual search (bench/crosslingual.py)
+    max_postings_share: float | None = 0.1  # a phrase's second and later translations only while the
+    # translated query reads fewer postings (datasets per word, summed) than this share of datasets
     rrf_k: float = 1.0  # rank fusion: a dataset scores weight / (rrf_k + offset + rank) per ranking
     keep: int = 5  # the original's first this many stay on top
     weight: float = 1.0  # the translation's weight (the original's is 1)
     offset: int = 0  # ...and its rank offset (after the original's first `keep`)
     limit: int = 20  # the translation's best this many join the results
     any_term: bool = True  # the translation matches on any one of its terms (else CKAN's mm)
+    columns: tuple[str, ...] | None = None  # full-text columns the translation is matched in (None: all)
     vectors: bool = True  # also rank by sentence vectors (where the index keeps them)
     vector_limit: int = 10  # nearest datasets taken from the vectors
     vector_floor: float = 0.2  # ...at least this similar (cosine)
@@ -46,6 +49,11 @@ class TranslationOptions:
 
     def fusion_of(self) -> Fusion:
         return Fusion(k=self.rrf_k, keep=self.keep)
+
+
+# Below this many postings a translated query costs well under a millisecond: small catalogues keep
+# every translation.
+MIN_POSTINGS_BUDGET = 1000
 
 
 @dataclass
@@ -158,9 +166,9 @@ def translate_query(
         return Translated()
     candidates = {t: _tokens(t) for p in phrases for t in p.translations}
     counts = known({w for words in candidates.values() for w in words}) if known else {}
-    out = Translated()
+    chosen: list[list[tuple[tuple[str, ...], str]]] = []
     for phrase in phrases:
-        alternatives: list[tuple[str, ...]] = []
+        alternatives: list[tuple[tuple[str, ...], str]] = []
         for translation in phrase.translations:
             words = candidates[translation]
             if known is not None and not _useful(words, counts, total, options):
@@ -168,16 +176,36 @@ def translate_query(
                 words = words[-1:] if len(words) > 1 and not THAI.match(translation) else []
                 if not words or not _useful(words, counts, total, options):
                     continue
-            if not words:
-                continue
-            if tuple(words) not in alternatives:
-                alternatives.append(tuple(words))
-                out.shown.append(translation)
+            if words and tuple(words) not in (a for a, _ in alternatives):
+                alternatives.append((tuple(words), translation))
             if len(alternatives) >= options.per_phrase:
                 break
+        chosen.append(alternatives)
+    if known is not None and options.max_postings_share is not None:
+        chosen = _within_budget(chosen, counts, max(MIN_POSTINGS_BUDGET, options.max_postings_share * total))
+    out = Translated()
+    for phrase, alternatives in zip(phrases, chosen, strict=True):
         if alternatives:
-            out.terms.append(_term(alternatives, phrase.text))
+            out.terms.append(_term([words for words, _ in alternatives], phrase.text))
+            out.shown.extend(translation for _, translation in alternatives)
     return out
+
+
+def _within_budget(
+    chosen: list[list[tuple[tuple[str, ...], str]]], counts: dict[str, int], budget: float
+) -> list[list[tuple[tuple[str, ...], str]]]:
+    """Each phrase's best translation, then the next best of each in turn while the postings the
+    query reads (what its cost grows with) stay within the budget."""
+    kept: list[list[tuple[tuple[str, ...], str]]] = [a[:1] for a in chosen]
+    spent = sum(counts.get(w, 0) for a in kept for words, _ in a for w in words)
+    for depth in range(1, max((len(a) for a in chosen), default=0)):
+        for i, alternatives in enumerate(chosen):
+            if depth < len(alternatives):
+                cost = sum(counts.get(w, 0) for w in alternatives[depth][0])
+                if spent + cost <= budget:
+                    kept[i].append(alternatives[depth])
+                    spent += cost
+    return kept
 
 
 def _useful(words: Iterable[str], counts: dict[str, int], total: int, options: TranslationOptions) -> bool:

@@ -307,10 +307,11 @@ def _partner_filters(where: list[str], params: dict[str, Any], ids: str, visibil
 
 def _runner(session: Session, params: dict[str, Any]) -> Any:
     def run(statement: str, extra: dict[str, Any] | None = None) -> Any:
+        values = {**params, **(extra or {})}
         expanding: list[Any] = [
-            bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)
+            bindparam(k, expanding=True) for k, v in values.items() if isinstance(v, list)
         ]
-        return session.execute(text(statement).bindparams(*expanding), {**params, **(extra or {})})
+        return session.execute(text(statement).bindparams(*expanding), values)
 
     return run
 
@@ -418,8 +419,15 @@ def execute(
         sql = _base_sql(session, plan, df, relaxed=True)
         count = _count(session, sql, plan, visibility)
     crossing = bool(cross) and bool(plan.sort) and plan.sort[0][0] == "score" and bool(plan.terms)
+    run = _runner(session, sql.params)
+    # The original's facets are counted before the cross rankings are waited for: their threads get
+    # the time of this query to finish in.
+    counted = (
+        _facet_counts(session, sql, run, " AND ".join(sql.where), facet_fields)
+        if facet_fields and count
+        else []
+    )
     ids: list[str] = []
-    extra: list[str] = []
     if crossing:
         # The original is read to the same depth for every page of a block: pages never overlap.
         depth = (start + rows + FUSION_BLOCK - 1) // FUSION_BLOCK * FUSION_BLOCK
@@ -437,36 +445,37 @@ def execute(
         seen = set(original)
         extra = [i for i in crossed if i in visible and i not in seen]
         count += len(extra)
-        rankings = [rankings[0], *(([i for i in r if i in visible], w, o) for r, w, o in rankings[1:])]
-        ids = _fused(rankings, fusion.k, fusion.keep)[start : start + rows]
-    elif rows and start < count:
-        ids = _page(session, sql, plan, rows, start)
-    run = _runner(session, sql.params)
-    where = " AND ".join(sql.where)
-    facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
-    if facet_fields and count:
-        by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        counted = _facet_counts(session, sql, run, where, facet_fields)
-        if extra:  # the vector neighbours the full-text query does not find
+        if facet_fields and extra:  # the cross-lingual hits the full-text query does not find
             xsql = _Sql("search_doc d", "d.id", ["d.dataset_id IN :xids"], {"xids": extra}, "0", "")
             counted += _facet_counts(
                 session, xsql, _runner(session, xsql.params), xsql.where[0], facet_fields
             )
-        summed: dict[tuple[str, str], int] = defaultdict(int)
-        for field_name, value, n in counted:
-            summed[(field_name, value)] += int(n)
-        for (field_name, value), n in summed.items():
-            by_field[field_name].append((value, n))
-        shown = {
-            name: sorted(items, key=lambda item: (-item[1], item[0]))[
-                : None if facet_limit < 0 else facet_limit
-            ]
-            for name, items in by_field.items()
-        }
-        labels = facet_labels(session, shown)
-        for name, items in shown.items():
-            facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
-    return Hits(count, ids, facets)
+        rankings = [rankings[0], *(([i for i in r if i in visible], w, o) for r, w, o in rankings[1:])]
+        ids = _fused(rankings, fusion.k, fusion.keep)[start : start + rows]
+    elif rows and start < count:
+        ids = _page(session, sql, plan, rows, start)
+    return Hits(count, ids, _facets(session, counted, facet_fields, facet_limit))
+
+
+def _facets(
+    session: Session, counted: list[Any], facet_fields: list[str], facet_limit: int
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Facet counts summed per (field, value), the largest first, with their labels."""
+    facets: dict[str, list[tuple[str, str, int]]] = {f: [] for f in facet_fields}
+    summed: dict[tuple[str, str], int] = defaultdict(int)
+    for field_name, value, n in counted:
+        summed[(field_name, value)] += int(n)
+    by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (field_name, value), n in summed.items():
+        by_field[field_name].append((value, n))
+    shown = {
+        name: sorted(items, key=lambda item: (-item[1], item[0]))[: None if facet_limit < 0 else facet_limit]
+        for name, items in by_field.items()
+    }
+    labels = facet_labels(session, shown)
+    for name, items in shown.items():
+        facets[name] = [(value, labels.get((name, value), value), n) for value, n in items]
+    return facets
 
 
 def _facet_counts(
@@ -480,14 +489,14 @@ def _facet_counts(
         )
         split = ((*key.split(FACET_KEY_SEPARATOR, 1), n) for key, n in counted)
         return [(f, v, n) for f, v, n in split if f in wanted]
-    sql.params["facet_fields"] = list(facet_fields)
     # Driven from the hits through the facet table's primary key; "+" keeps SQLite to one seek per
     # dataset instead of one per field.
     return list(
         run(
             f"SELECT f.field, f.value, count(*) FROM {sql.ids_from} "
             f"JOIN search_facet f ON f.doc_id = {sql.id_column} "
-            f"WHERE {where} AND +f.field IN :facet_fields GROUP BY f.field, f.value"
+            f"WHERE {where} AND +f.field IN :facet_fields GROUP BY f.field, f.value",
+            {"facet_fields": list(facet_fields)},
         )
     )
 

@@ -179,7 +179,7 @@ def _translated_hits(
     translated = _translate(session, plan, options)
     if not translated.terms:
         return translated, []
-    tplan = Plan(translated.terms, plan.columns, [], plan.filters, plan.sort)
+    tplan = Plan(translated.terms, options.columns or plan.columns, [], plan.filters, plan.sort)
     return translated, best_matches(session, tplan, visibility, options.limit, options.any_term)
 
 

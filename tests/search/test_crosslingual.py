@@ -46,6 +46,21 @@ def test_only_translations_the_index_holds_are_kept() -> None:
     assert common.terms == []
 
 
+def test_a_large_index_keeps_each_phrases_best_translation_and_more_only_within_the_budget() -> None:
+    def held(n: int) -> Any:
+        return lambda words: {w: n for w in words}
+
+    cheap = translate_query("household debt", held(10), 100_000)
+    assert cheap.shown[0] == "ครัวเรือน" and len(cheap.shown) == 8  # every translation kept
+    # 4,000 datasets a word: each phrase's best translation reads 12,000 postings, over the 10% budget
+    costly = translate_query("household debt", held(4_000), 100_000)
+    assert costly.shown == ["ครัวเรือน", "การติดหนี้"] and len(costly.terms) == 2
+    unbounded = TranslationOptions(max_postings_share=None)
+    assert len(translate_query("household debt", held(4_000), 100_000, unbounded).shown) == 8
+    # a small catalogue is never cut: its queries cost little
+    assert translate_query("household debt", held(50), 3_000).shown == cheap.shown
+
+
 def test_english_finds_thai_and_thai_finds_english(api: Api, sysadmin: str, org: dict[str, Any]) -> None:
     rows = [
         ("debt", "จำนวนหนี้สินเฉลี่ยต่อครัวเรือน จำแนกตามภาคและจังหวัด พ.ศ. 2556"),
