@@ -280,8 +280,15 @@ def _flush_unique(session: Session) -> None:
         raise ValidationError.one("name", NAME_TAKEN) from exc
 
 
-def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing: Dataset | None) -> _Parsed:
-    """Check every field, collecting all errors so the client can fix them in one go."""
+def _parse(
+    session: Session,
+    cfg: CatalogConfig,
+    data: dict[str, Any],
+    existing: Dataset | None,
+    harvested: bool = False,
+) -> _Parsed:
+    """Check every field, collecting all errors so the client can fix them in one go. A harvested
+    dataset need not have the fields the profile requires: its source did not ask for them."""
     if not isinstance(data, dict):
         raise ValidationError.one("__all__", "Expected a JSON object")
     profile = cfg.profile
@@ -297,6 +304,8 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
     except PydanticError as exc:
         errors.update(pydantic_errors(exc))
     profile_values, profile_errors = profile.validate_dataset(data)
+    if harvested:
+        profile_errors = {k: v for k, v in profile_errors.items() if v != ["Missing value"]}
     errors.update(profile_errors)
 
     name = _name(session, core, existing, errors)
@@ -311,7 +320,12 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
         if value and not EMAIL.match(value):
             errors.setdefault(field, []).append(f"Email {value} is not a valid format")
     for f in profile.dataset_fields:  # the profile may make core fields required (GDC does)
-        if f.name not in CORE_DATASET_FIELDS or f.name in ("name", "owner_org") or f.name in errors:
+        if (
+            harvested
+            or f.name not in CORE_DATASET_FIELDS
+            or f.name in ("name", "owner_org")
+            or f.name in errors
+        ):
             continue
         value = (
             (tags or data.get("tags") or data.get("tag_string"))

@@ -7,6 +7,7 @@ from typing import Any
 
 def handlers() -> dict[str, Any]:
     from sapan.datastore.service import run_index, run_ingest
+    from sapan.harvest.run import run_harvest
     from sapan.realtime.polling import run_compact, run_poll
 
     return {
@@ -14,4 +15,5 @@ def handlers() -> dict[str, Any]:
         "datastore_index": run_index,
         "realtime_poll": run_poll,
         "realtime_compact": run_compact,
+        "harvest": run_harvest,
     }

@@ -19,7 +19,7 @@ from sapan.search import index, neighbours, vectors
 from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
 from sapan.search.documents import Document, build_document
 from sapan.search.engine import Fusion, Visibility, best_matches, execute
-from sapan.search.query import FACET_FIELDS, Plan, parse_fq, parse_q, parse_sort
+from sapan.search.query import FACET_FIELDS, Plan, modified_since_of, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
@@ -111,9 +111,10 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     if unknown:
         raise ValidationError.one("facet.field", f"Unknown facet field(s): {', '.join(unknown)}")
     plan = parse_q(query.q, known, query.analyzer)
-    plan.filters += parse_fq(query.fq, known)
+    fq, since = modified_since_of(query.fq)
+    plan.filters += parse_fq(fq, known)
     plan.sort = parse_sort(query.sort, bool(plan.terms))
-    plan.modified_since = query.modified_since
+    plan.modified_since = max(filter(None, (query.modified_since, since)), default=None)
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
     visibility = _visibility(actor, query)
@@ -181,3 +182,17 @@ def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Tra
         plan.text, (lambda words: index.document_frequencies(session, words)) if options.vocabulary else None,
         index.approximate_count(session), options,
     )  # fmt: skip
+
+
+def index_datasets(session: Session, cfg: CatalogConfig, datasets: list[dict[str, Any]]) -> None:
+    """index_dataset for many datasets at once (harvesting): the same documents, with the sentence
+    vectors encoded in one batch (encoding one text at a time is most of the cost)."""
+    for dataset in datasets:
+        index.put_document(session, build_document(dataset, cfg.profile))
+    gone = [d["id"] for d in datasets if d.get("state") == "deleted"]
+    for dataset_id in gone:
+        vectors.remove_vector(session, dataset_id)
+    if cfg.vectors:
+        vectors.put_vectors(
+            session, [(d["id"], vectors.dataset_text(d)) for d in datasets if d.get("state") != "deleted"]
+        )

@@ -1,0 +1,123 @@
+"""Writing datasets that come from another catalogue (harvesting): the same checks and side effects
+as package_create/package_update, except that the profile's required fields are not required (the
+source never asked for them), the dataset may keep its source's id, and indexing may be batched."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from sapan.accounts.service import Actor
+from sapan.catalog import activity
+from sapan.catalog.context import CatalogConfig
+from sapan.catalog.datasets import _apply, _check_governance, _flush_unique, _parse
+from sapan.catalog.dictize import dataset_dict
+from sapan.catalog.groups import create_group
+from sapan.catalog.models import Dataset, Group, License
+from sapan.db import new_id
+from sapan.search import service as search
+
+
+def import_dataset(
+    session: Session,
+    cfg: CatalogConfig,
+    actor: Actor,
+    data: dict[str, Any],
+    existing_id: str | None = None,
+    new_dataset_id: str | None = None,
+    index: bool = True,
+) -> dict[str, Any]:
+    """Create (or, with existing_id, replace) a harvested dataset; returns its package dict. Raises
+    ValidationError (before writing anything) when the record cannot be stored. With index=False the
+    caller indexes the returned dict itself (in batches)."""
+    existing = session.get(Dataset, existing_id) if existing_id else None
+    before = dataset_dict(existing, cfg.site_url) if existing is not None else None
+    parsed = _parse(session, cfg, data, existing, harvested=True)
+    _check_governance(session, cfg, actor, parsed, existing)
+    if existing is None:
+        free = new_dataset_id and session.get(Dataset, new_dataset_id) is None
+        ds = Dataset(id=new_dataset_id if free else new_id(), creator_user_id=actor.user_id)
+    else:
+        ds = existing
+    _apply(session, cfg, ds, parsed, data)
+    if existing is None:
+        session.add(ds)
+    _flush_unique(session)
+    if existing is not None:
+        session.refresh(ds)
+    out = dataset_dict(ds, cfg.site_url)
+    kind = "new package" if existing is None else "changed package"
+    activity.record(session, actor.user_id, ds.id, kind, "package", out, before)
+    if index:
+        search.index_dataset(session, cfg, out)
+    return out
+
+
+def dataset_exists(session: Session, dataset_id: str) -> bool:
+    return session.get(Dataset, dataset_id) is not None
+
+
+def name_owner(session: Session, name: str) -> str | None:
+    """The id of the dataset with this name, if any."""
+    return session.scalar(select(Dataset.id).where(Dataset.name == name))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower().removesuffix("s"))
+
+
+def licence_for(session: Session, ref: str, title: str = "", url: str = "", is_open: bool = False) -> str:
+    """The local licence id for a source's licence (matched by id, URL or title), registering the
+    source's licence when none matches, so a harvested dataset keeps the licence it was published
+    under. `is_open`: what the source says about a licence we do not know."""
+    for candidate in (ref, title):
+        if candidate and session.get(License, candidate) is not None:
+            return candidate
+    wanted = {_norm(v) for v in (ref, title) if v}
+    known = list(session.scalars(select(License)))
+    bare_url = url.rstrip("/").split("://", 1)[-1]
+    for lic in known:
+        if bare_url and lic.url and lic.url.rstrip("/").split("://", 1)[-1] == bare_url:
+            return lic.id
+        if wanted & {_norm(lic.title), _norm(lic.id)}:
+            return lic.id
+    new = (ref or title or url)[:100]
+    session.add(License(id=new, title=(title or ref or url)[:200], url=url[:500], is_open=is_open))
+    session.flush()
+    return new
+
+
+def organization_for(session: Session, actor: Actor, name: str, title: str, description: str = "") -> str:
+    """The id of the local organization named `name`, created (by the site) when missing."""
+    found = session.scalar(
+        select(Group.id).where(Group.name == name, Group.is_organization.is_(True), Group.state == "active")
+    )
+    if found:
+        return found
+    made = create_group(
+        session, actor, {"name": name, "title": title or name, "description": description}, organization=True
+    )
+    return str(made["id"])
+
+
+def existing_group_names(session: Session, names: list[str]) -> set[str]:
+    """Which of these are names (or ids) of active groups (themes)."""
+    if not names:
+        return set()
+    rows = session.execute(
+        select(Group.name, Group.id).where(
+            or_(Group.name.in_(names), Group.id.in_(names)),
+            Group.is_organization.is_(False),
+            Group.state == "active",
+        )
+    ).all()
+    return {n for row in rows for n in row} & set(names)
+
+
+def count_datasets(session: Session) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Dataset).where(Dataset.state == "active")) or 0
+    )
