@@ -17,6 +17,10 @@ depends_on = None
 JSON = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
+def _source_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("harvest_source.id", ondelete="CASCADE")
+
+
 def upgrade() -> None:
     op.create_table(
         "harvest_source",
@@ -32,11 +36,10 @@ def upgrade() -> None:
         sa.Column("next_run", sa.DateTime(), nullable=True),
     )
     op.create_index("ix_harvest_source_next_run", "harvest_source", ["next_run"])
-    source_fk = sa.ForeignKey("harvest_source.id", ondelete="CASCADE")
     op.create_table(
         "harvest_job",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("source_id", sa.String(36), source_fk, nullable=False),
+        sa.Column("source_id", sa.String(36), _source_fk(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created", sa.DateTime(), nullable=False),
         sa.Column("started", sa.DateTime(), nullable=True),
@@ -56,7 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "harvest_object",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("source_id", sa.String(36), source_fk, nullable=False),
+        sa.Column("source_id", sa.String(36), _source_fk(), nullable=False),
         sa.Column("remote_id", sa.String(500), nullable=False),
         sa.Column("dataset_id", sa.String(36), nullable=False),
         sa.Column("original_url", sa.Text(), nullable=False),
