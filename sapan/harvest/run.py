@@ -195,6 +195,8 @@ def apply(
         )
         if gone:
             _delete(session, cfg, actor, obj, outcome, "gone from the source")
+        else:  # an incremental listing leaves out what did not change
+            outcome.add("unchanged", remote_id, obj.dataset_id)
     return outcome
 
 
