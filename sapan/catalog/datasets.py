@@ -140,16 +140,23 @@ def quarantine(session: Session, cfg: CatalogConfig, resource_id: str, reason: s
 
 
 def _check_governance(
-    session: Session, cfg: CatalogConfig, actor: Actor, parsed: _Parsed, existing: Dataset | None
+    session: Session,
+    cfg: CatalogConfig,
+    actor: Actor,
+    parsed: _Parsed,
+    existing: Dataset | None,
+    harvested: bool = False,
 ) -> None:
     """Public only when category public and classification open, and with no unapproved personal data
     in its text or tables; lowering a classification is for the organization's admins (an editor
-    could otherwise declassify to publish)."""
+    could otherwise declassify to publish). A harvested dataset whose source states no licence is
+    let through without one (a stated licence that is not open still keeps it out)."""
     governed = cfg.profile.core_field("data_category") is not None
     classification.check_public(bool(parsed.core.private), parsed.profile, governed)
     if not parsed.core.private:
         licence = session.get(License, parsed.core.license_id) if parsed.core.license_id else None
-        if governed and (licence is None or not licence.is_open):
+        unstated = harvested and licence is None
+        if governed and not unstated and (licence is None or not licence.is_open):
             raise ValidationError.one(
                 "license_id", "A public dataset needs an open licence (see license_list)"
             )

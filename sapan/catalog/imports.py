@@ -36,7 +36,7 @@ def import_dataset(
     existing = session.get(Dataset, existing_id) if existing_id else None
     before = dataset_dict(existing, cfg.site_url) if existing is not None else None
     parsed = _parse(session, cfg, data, existing, harvested=True)
-    _check_governance(session, cfg, actor, parsed, existing)
+    _check_governance(session, cfg, actor, parsed, existing, harvested=True)
     if existing is None:
         free = new_dataset_id and session.get(Dataset, new_dataset_id) is None
         ds = Dataset(id=new_dataset_id if free else new_id(), creator_user_id=actor.user_id)

@@ -89,6 +89,9 @@ def _resource(raw: dict[str, Any], profile: Profile) -> dict[str, Any]:
             out[key] = value if key == "size" else _text(value)
     if not isinstance(out.get("size"), int) or out["size"] < 0:
         out.pop("size", None)
+    if not out.get("name"):  # profiles require a name; the file's name (or its format) stands in
+        tail = str(out.get("url") or "").split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        out["name"] = tail or str(out.get("format") or "") or "resource"
     profile_names = {f.name: f for f in profile.extra_resource_fields}
     for key, value in raw.items():
         if key in out or key in RESOURCE_CORE or key in RESOURCE_SKIP or value is None or value == "":
