@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from sapan.cli_harvest import harvest_app
 from sapan.config import Settings
 from sapan.errors import SapanError
 
@@ -25,6 +26,7 @@ datastore_app = typer.Typer(help="DataStore tables.", no_args_is_help=True)
 app.add_typer(datastore_app, name="datastore")
 app.add_typer(token_app, name="token")
 app.add_typer(search_app, name="search")
+app.add_typer(harvest_app, name="harvest")
 err = Console(stderr=True)
 
 
