@@ -22,6 +22,7 @@ from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, SapanError, ValidationError
 from sapan.governance import audit
 from sapan.harvest.backend import Fetcher, HarvestFailed, Listing, Progress, RemoteRecord, SourceSettings
+from sapan.harvest.files import enqueue_files
 from sapan.harvest.inbound import inbound_refusal
 from sapan.harvest.mapping import content_hash, importable
 from sapan.harvest.models import HarvestJob, HarvestObject, HarvestSource
@@ -250,6 +251,8 @@ def _one(
     keep_id = record.remote_id if UUID.match(record.remote_id) else None  # the source's id, if free
     out = imports.import_dataset(session, cfg, actor, data, existing_id, new_dataset_id=keep_id, index=False)
     to_index.append(out)
+    if source.fetch_resources:
+        enqueue_files(session, source.id, out)
     now = utcnow()
     if obj is None:
         session.add(HarvestObject(

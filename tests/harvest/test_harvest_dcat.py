@@ -94,3 +94,22 @@ def test_malformed_rdf_fails_the_run_and_changes_nothing(
     assert job["status"] == "Failed"
     assert "malformed RDF" in job["error"]
     assert api.ok("package_search", q="Bee")["results"] == before
+
+
+def test_fetch_resources_sends_files_through_the_datastore_ingest(
+    api: Api, sysadmin: str, services: Services, remote: Remote
+) -> None:
+    csv = "จังหวัด,ปริมาณน้ำฝน\nเชียงใหม่,1200\nภูเก็ต,2500\n".encode()
+    serve(remote, "/files/rain-2566.csv", csv, "text/csv")
+    page = (FIXTURES / "ckan-dcat-shaped.rdf").read_text()
+    page = page.replace("http://portal.example.go.th/files/", f"{remote.url}/files/").replace("PAGE2", "")
+    serve(remote, "/catalog.xml", page.encode(), "application/rdf+xml")
+    source = add_source(api, sysadmin, f"{remote.url}/catalog.xml", "dcat", fetch_resources=True)
+    job = run(api, sysadmin, services, source["id"])  # the harvest, then the download, then the ingest
+    assert job["stats"]["added"] == 1, job
+    [res] = api.ok("package_show", id="0b8d0f0e-7a0f-4b8e-9a53-2f3c6f0e9d11")["resources"]
+    assert res["url_type"] == "upload" and res["datastore_active"]
+    rows = api.ok("datastore_search", resource_id=res["id"])["records"]
+    assert [(r["จังหวัด"], r["ปริมาณน้ำฝน"]) for r in rows] == [("เชียงใหม่", 1200), ("ภูเก็ต", 2500)]
+    assert run(api, sysadmin, services, source["id"])["stats"]["not modified"] == 1
+    assert api.ok("package_show", id=res["package_id"])["resources"][0]["url_type"] == "upload"
