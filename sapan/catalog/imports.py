@@ -18,6 +18,7 @@ from sapan.catalog.dictize import dataset_dict
 from sapan.catalog.groups import create_group
 from sapan.catalog.models import Dataset, Group, License
 from sapan.db import new_id
+from sapan.errors import SapanError
 from sapan.search import service as search
 
 
@@ -121,3 +122,36 @@ def count_datasets(session: Session) -> int:
     return int(
         session.scalar(select(func.count()).select_from(Dataset).where(Dataset.state == "active")) or 0
     )
+
+
+def create_imported(
+    session: Session, cfg: CatalogConfig, actor: Actor, items: list[tuple[dict[str, Any], str | None]]
+) -> list[dict[str, Any] | SapanError]:
+    """Create many harvested datasets at once: each is checked as import_dataset checks it, then all
+    are written with one flush (the caller indexes them, with search.index_datasets(new=True)).
+    Returns, per item, its package dict or the error that kept it out. The caller gives names that
+    are free and distinct."""
+    results: list[Dataset | SapanError] = []
+    with session.no_autoflush:  # nothing is written until every record of the batch is checked
+        for data, wanted_id in items:
+            try:
+                parsed = _parse(session, cfg, data, None, harvested=True)
+                _check_governance(session, cfg, actor, parsed, None, harvested=True)
+            except SapanError as exc:
+                results.append(exc)
+                continue
+            free = wanted_id and session.get(Dataset, wanted_id) is None
+            ds = Dataset(id=wanted_id if free else new_id(), creator_user_id=actor.user_id)
+            _apply(session, cfg, ds, parsed, data)
+            session.add(ds)
+            results.append(ds)
+    _flush_unique(session)
+    out: list[dict[str, Any] | SapanError] = []
+    for result in results:
+        if isinstance(result, SapanError):
+            out.append(result)
+            continue
+        made = dataset_dict(result, cfg.site_url)
+        activity.record(session, actor.user_id, result.id, "new package", "package", made)
+        out.append(made)
+    return out

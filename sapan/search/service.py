@@ -184,11 +184,17 @@ def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Tra
     )  # fmt: skip
 
 
-def index_datasets(session: Session, cfg: CatalogConfig, datasets: list[dict[str, Any]]) -> None:
-    """index_dataset for many datasets at once (harvesting): the same documents, with the sentence
-    vectors encoded in one batch (encoding one text at a time is most of the cost)."""
-    for dataset in datasets:
-        index.put_document(session, build_document(dataset, cfg.profile))
+def index_datasets(
+    session: Session, cfg: CatalogConfig, datasets: list[dict[str, Any]], new: bool = False
+) -> None:
+    """index_dataset for many datasets at once (harvesting): the same documents, written in bulk when
+    the datasets are `new` (not in the index yet), with the sentence vectors encoded in one batch."""
+    documents = [build_document(dataset, cfg.profile) for dataset in datasets]
+    if new:
+        index.put_new_documents(session, documents)
+    else:
+        for document in documents:
+            index.put_document(session, document)
     gone = [d["id"] for d in datasets if d.get("state") == "deleted"]
     for dataset_id in gone:
         vectors.remove_vector(session, dataset_id)
