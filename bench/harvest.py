@@ -96,7 +96,7 @@ def sapan_harvest(services: Services, url: str) -> tuple[int, float]:
 
         profiler = cProfile.Profile()
         result = profiler.runcall(run_job, services, job["id"], lambda fraction, message="": None)
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
     else:
         result = run_job(services, job["id"], lambda fraction, message="": None)
     return int(result["created"]), time.perf_counter() - started

@@ -315,8 +315,11 @@ def _parse(
         profile_errors = {k: v for k, v in profile_errors.items() if v != ["Missing value"]}
     errors.update(profile_errors)
 
-    name = _name(session, core, existing, errors)
-    owner_org = _owner_org(session, core.owner_org, errors)
+    if harvested and core.name and "name" not in errors:
+        name = core.name  # the harvester found it free; the unique index still stops a race
+    else:
+        name = _name(session, core, existing, errors)
+    owner_org = _owner_org(session, core.owner_org, errors, session.info if harvested else None)
     tags = _tags(core, errors)
     groups = _groups(session, core, errors)
     extras = _extras(core, profile_names, errors)
@@ -367,9 +370,16 @@ def _name(session: Session, core: DatasetIn, existing: Dataset | None, errors: d
     return candidate
 
 
-def _owner_org(session: Session, ref: str | None, errors: dict[str, list[str]]) -> str | None:
+def _owner_org(
+    session: Session, ref: str | None, errors: dict[str, list[str]], memo: dict[str, Any] | None = None
+) -> str | None:
+    """The organization's id. `memo` (a harvest's session.info) keeps ids already found: a harvest
+    stores thousands of datasets of a few organizations in one transaction."""
     if not ref:
         return None
+    known = memo.setdefault("owner_org_ids", {}) if memo is not None else {}
+    if ref in known:
+        return str(known[ref])
     org_id = session.scalar(
         select(Group.id).where(
             or_(Group.id == ref, Group.name == ref), Group.is_organization.is_(True), Group.state == "active"
@@ -377,6 +387,8 @@ def _owner_org(session: Session, ref: str | None, errors: dict[str, list[str]]) 
     )
     if org_id is None:
         errors["owner_org"] = ["Organization does not exist"]
+    else:
+        known[ref] = org_id
     return org_id
 
 
@@ -424,7 +436,14 @@ def _extras(core: DatasetIn, profile_names: set[str], errors: dict[str, list[str
     return out
 
 
-def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, data: dict[str, Any]) -> None:
+def _apply(
+    session: Session,
+    cfg: CatalogConfig,
+    ds: Dataset,
+    parsed: _Parsed,
+    data: dict[str, Any],
+    taken_resource_ids: set[str] | None = None,
+) -> None:
     core = parsed.core
     ds.name = parsed.name
     ds.title = core.title or parsed.name
@@ -443,7 +462,7 @@ def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, d
     ds.groups = parsed.groups
     ds.metadata_modified = utcnow()
     if core.resources is not None:
-        apply_resource_list(session, cfg, ds, core.resources)
+        apply_resource_list(session, cfg, ds, core.resources, taken_resource_ids)
 
 
 def count_indexable(session: Session) -> int:

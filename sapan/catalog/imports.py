@@ -16,7 +16,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.datasets import _apply, _check_governance, _flush_unique, _parse
 from sapan.catalog.dictize import dataset_dict
 from sapan.catalog.groups import create_group
-from sapan.catalog.models import Dataset, Group, License
+from sapan.catalog.models import Dataset, Group, License, Resource
 from sapan.db import new_id
 from sapan.errors import SapanError
 from sapan.search import service as search
@@ -61,6 +61,11 @@ def dataset_exists(session: Session, dataset_id: str) -> bool:
     return session.get(Dataset, dataset_id) is not None
 
 
+def dataset_names(session: Session) -> dict[str, str]:
+    """Every dataset's name and id (a harvest checks thousands of names against them)."""
+    return {name: dataset_id for name, dataset_id in session.execute(select(Dataset.name, Dataset.id))}
+
+
 def name_owner(session: Session, name: str) -> str | None:
     """The id of the dataset with this name, if any."""
     return session.scalar(select(Dataset.id).where(Dataset.name == name))
@@ -68,6 +73,12 @@ def name_owner(session: Session, name: str) -> str | None:
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower().removesuffix("s"))
+
+
+def licences(session: Session) -> list[License]:
+    """Every licence, for a caller to hold while it works: the session's identity map keeps only
+    objects someone refers to, and thousands of datasets look the same few licences up."""
+    return list(session.scalars(select(License)))
 
 
 def licence_for(session: Session, ref: str, title: str = "", url: str = "", is_open: bool = False) -> str:
@@ -132,6 +143,15 @@ def create_imported(
     Returns, per item, its package dict or the error that kept it out. The caller gives names that
     are free and distinct."""
     results: list[Dataset | SapanError] = []
+    # Which of the wanted dataset and resource ids are taken, in two queries for the whole batch.
+    wanted = [i for _, i in items if i]
+    taken = set(session.scalars(select(Dataset.id).where(Dataset.id.in_(wanted)))) if wanted else set()
+    resource_ids = [str(r["id"]) for d, _ in items for r in d.get("resources") or [] if r.get("id")]
+    taken_resources = (
+        set(session.scalars(select(Resource.id).where(Resource.id.in_(resource_ids))))
+        if resource_ids
+        else set()
+    )
     with session.no_autoflush:  # nothing is written until every record of the batch is checked
         for data, wanted_id in items:
             try:
@@ -140,9 +160,11 @@ def create_imported(
             except SapanError as exc:
                 results.append(exc)
                 continue
-            free = wanted_id and session.get(Dataset, wanted_id) is None
-            ds = Dataset(id=wanted_id if free else new_id(), creator_user_id=actor.user_id)
-            _apply(session, cfg, ds, parsed, data)
+            dataset_id = wanted_id if wanted_id and wanted_id not in taken else new_id()
+            taken.add(dataset_id)
+            ds = Dataset(id=dataset_id, creator_user_id=actor.user_id)
+            _apply(session, cfg, ds, parsed, data, taken_resources)
+            taken_resources.update(r.id for r in ds.resources)
             session.add(ds)
             results.append(ds)
     _flush_unique(session)

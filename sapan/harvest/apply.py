@@ -29,7 +29,7 @@ from sapan.thai.slug import slugify
 PUBLIC_OPEN = {"data_category": "ข้อมูลสาธารณะ", "data_classification": "เปิดเผย"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REPORT_LIMIT = 2000  # entries kept per run (a first run of 30,000 datasets would be all "created")
-BATCH = 500
+BATCH = 2000
 ACTIONS = ("created", "updated", "deleted", "failed", "unchanged", "skipped")
 
 
@@ -77,7 +77,9 @@ class Applier:
         }
         self.organizations: dict[str, str] = {}  # the source's organization name -> local id
         self.names: set[str] = set()  # names given in this run (not flushed yet)
+        self.taken = imports.dataset_names(session)  # name -> dataset id, read once, not per record
         self.new: list[Change] = []
+        self.held = imports.licences(session)  # kept in the identity map: no query per dataset
 
     def apply(self, listing: Listing) -> Outcome:
         """Bring the harvested datasets in line with the listing."""
@@ -179,7 +181,7 @@ class Applier:
         for name in candidates:
             if name in self.names:
                 continue
-            owner = imports.name_owner(self.session, name)
+            owner = self.taken.get(name)
             if owner is None or owner == existing_id:
                 self.names.add(name)
                 return name
