@@ -107,9 +107,11 @@ def worker(
             err.print(f"Ran {run_pending(services, handlers())} job(s).")
             return
         err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
+        from sapan.harvest.schedule import HarvestScheduler
         from sapan.realtime.polling import Scheduler
 
         Scheduler(services).start()  # enqueues real-time polls as they fall due
+        HarvestScheduler(services).start()  # starts harvest runs as they fall due
         while True:
             if not run_one(services, handlers()):
                 time.sleep(idle)
