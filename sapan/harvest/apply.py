@@ -223,7 +223,7 @@ class Applier:
             self.outcome.add("created", record.remote_id, result["id"])
             self.after_write(result)
             made.append(result)
-        search.index_datasets(self.session, self.cfg, made, new=True)
+        search.index_datasets(self.session, self.cfg, made, new=True, later=True)
 
     def after_write(self, dataset: dict[str, Any]) -> None:
         if self.source.fetch_resources:

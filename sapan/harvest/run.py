@@ -6,8 +6,7 @@ stored is reported as failed and the others go on."""
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +20,6 @@ from sapan.harvest.models import HarvestJob, HarvestSource
 from sapan.harvest.sources import backend_for, settings_of
 
 log = logging.getLogger("sapan.harvest")
-PUBLIC_OPEN = {"data_category": "ข้อมูลสาธารณะ", "data_classification": "เปิดเผย"}
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-REPORT_LIMIT = 2000  # entries kept per run (a first run of 30,000 datasets would be all "created")
 
 
 def run_harvest(services: Any, payload: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -50,6 +46,8 @@ def run_harvest(services: Any, payload: dict[str, Any], progress: Progress) -> d
 
 
 def run_job(services: Any, job_id: str, progress: Progress) -> dict[str, Any]:
+    """Run a harvest job now; returns its counts. Raises HarvestFailed when the source could not be
+    read (the job is Failed and nothing changed), NotFound for an unknown job or source."""
     with transaction(services.sessions) as session:
         job = session.get(HarvestJob, job_id)
         if job is None:
@@ -65,10 +63,10 @@ def run_job(services: Any, job_id: str, progress: Progress) -> dict[str, Any]:
         progress(0.0, f"Reading {source.url}")
         listing = backend_for(source.source_type).list_records(fetcher, source, since, progress)
     except HarvestFailed as exc:
-        return _failed(services, job_id, source, str(exc), fetcher.bytes)
+        _failed(services, job_id, source, str(exc), fetcher.bytes)
     except Exception as exc:  # a source can make a parser fail in ways nobody listed: fail the run
         log.exception("harvest of %s", source.url)
-        return _failed(
+        _failed(
             services, job_id, source, f"Source sent unusable data: {type(exc).__name__}: {exc}", fetcher.bytes
         )
     finally:
@@ -92,7 +90,7 @@ def _incremental_since(session: Session, source_id: str, job_id: str) -> str | N
     return last.isoformat() if last else None
 
 
-def _failed(services: Any, job_id: str, source: SourceSettings, error: str, fetched: int) -> dict[str, Any]:
+def _failed(services: Any, job_id: str, source: SourceSettings, error: str, fetched: int) -> NoReturn:
     with transaction(services.sessions) as session:
         job = session.get(HarvestJob, job_id)
         if job is not None:

@@ -24,6 +24,7 @@ from sapan.jobs.service import enqueue
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 LIST_KEYS = ("organizations", "tags", "groups")
+STALE_RUN = timedelta(days=1)
 
 
 def backend_for(source_type: str) -> Backend:
@@ -259,9 +260,12 @@ def create_job(session: Session, actor: Actor, source_ref: Any, background: bool
     a run already waiting or running answers ValidationError, as ckanext-harvest does."""
     permissions.ensure_sysadmin(actor, "run harvest jobs")
     source = get_source(session, source_ref)
+    # A run older than a day that never finished was lost with its process: it no longer blocks.
     busy = session.scalar(
         select(HarvestJob.id).where(
-            HarvestJob.source_id == source.id, HarvestJob.status.in_(("New", "Running"))
+            HarvestJob.source_id == source.id,
+            HarvestJob.status.in_(("New", "Running")),
+            HarvestJob.created > utcnow() - STALE_RUN,
         )
     )
     if busy:

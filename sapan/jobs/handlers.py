@@ -10,6 +10,7 @@ def handlers() -> dict[str, Any]:
     from sapan.harvest.files import run_fetch
     from sapan.harvest.run import run_harvest
     from sapan.realtime.polling import run_compact, run_poll
+    from sapan.search.service import run_vectors
 
     return {
         "ingest": run_ingest,
@@ -18,4 +19,5 @@ def handlers() -> dict[str, Any]:
         "realtime_compact": run_compact,
         "harvest": run_harvest,
         "harvest_resource": run_fetch,
+        "search_vectors": run_vectors,
     }

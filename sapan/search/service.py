@@ -185,20 +185,49 @@ def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Tra
 
 
 def index_datasets(
-    session: Session, cfg: CatalogConfig, datasets: list[dict[str, Any]], new: bool = False
+    session: Session,
+    cfg: CatalogConfig,
+    datasets: list[dict[str, Any]],
+    new: bool = False,
+    later: bool = False,
 ) -> None:
     """index_dataset for many datasets at once (harvesting): the same documents, written in bulk when
-    the datasets are `new` (not in the index yet), with the sentence vectors encoded in one batch."""
+    the datasets are `new` (not in the index yet), with the sentence vectors encoded in one batch, or,
+    with `later`, by a `search_vectors` job (encoding costs several ms a dataset; full-text search
+    finds the datasets at once, cross-lingual ranking once the job has run)."""
     documents = [build_document(dataset, cfg.profile) for dataset in datasets]
     if new:
         index.put_new_documents(session, documents)
     else:
         for document in documents:
             index.put_document(session, document)
-    gone = [d["id"] for d in datasets if d.get("state") == "deleted"]
-    for dataset_id in gone:
+    for dataset_id in [d["id"] for d in datasets if d.get("state") == "deleted"]:
         vectors.remove_vector(session, dataset_id)
-    if cfg.vectors:
-        vectors.put_vectors(
-            session, [(d["id"], vectors.dataset_text(d)) for d in datasets if d.get("state") != "deleted"]
+    live = [d for d in datasets if d.get("state") != "deleted"]
+    if not cfg.vectors or not live:
+        return
+    if later:
+        from sapan.jobs.service import enqueue
+
+        enqueue(session, "search_vectors", {"dataset_ids": [d["id"] for d in live]})
+    else:
+        vectors.put_vectors(session, [(d["id"], vectors.dataset_text(d)) for d in live])
+
+
+def run_vectors(
+    services: Any, payload: dict[str, Any], progress: Callable[[float, str], None]
+) -> dict[str, Any]:
+    """The `search_vectors` job: encode the sentence vectors of these datasets, 200 at a time."""
+    from sapan.catalog.datasets import dicts_by_ids
+    from sapan.db import transaction
+
+    ids = [str(i) for i in payload.get("dataset_ids") or []]
+    for start in range(0, len(ids), 200):
+        with transaction(services.sessions) as session:
+            found = dicts_by_ids(session, services.catalog.site_url, ids[start : start + 200])
+            live = [(d["id"], vectors.dataset_text(d)) for d in found if d.get("state") != "deleted"]
+            vectors.put_vectors(session, live)
+        progress(
+            min(1.0, (start + 200) / max(len(ids), 1)), f"Encoded {min(start + 200, len(ids))} of {len(ids)}"
         )
+    return {"datasets": len(ids)}

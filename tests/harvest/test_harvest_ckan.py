@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from sapan.db import transaction
+from sapan.search.models import SearchVector
 from sapan.services import Services
 from tests.conftest import Api
 from tests.harvest.harvesting import add_source, run
@@ -78,6 +80,8 @@ def test_a_datagoth_dataset_arrives_with_thai_metadata_and_provenance(
     assert ds["license_id"]  # data.go.th's licence, kept
     found = api.ok("package_search", q="โควิด COVID-19")
     assert found["count"] == 1
+    with transaction(services.sessions) as session:  # encoded by the search_vectors job after the run
+        assert session.get(SearchVector, COVID_ID) is not None
     shown = api.ok("harvest_source_show", sysadmin, id=source["id"])
     assert shown["status"]["job_count"] == 1
     assert shown["status"]["last_job"]["status"] == "Finished"
