@@ -98,6 +98,13 @@ def _failed(services: Any, job_id: str, source: SourceSettings, error: str, fetc
             job.bytes_fetched = fetched
             job.report = [{"remote_id": "", "dataset_id": "", "action": "failed", "reason": error[:2000]}]
             job.message = "The source could not be read; nothing was changed"
+        audit.record(
+            session, "sapan", "harvest.transfer", "harvest_source", source.id,
+            {
+                "direction": "inbound", "source": source.name, "partner_url": source.url, "job_id": job_id,
+                "created": [], "updated": [], "deleted": [], "bytes": fetched, "failed": error[:500],
+            },
+        )  # fmt: skip
     raise HarvestFailed(error)
 
 

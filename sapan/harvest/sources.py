@@ -232,6 +232,7 @@ def source_dict(session: Session, source: HarvestSource) -> dict[str, Any]:
         "created": iso(source.created), "next_run": iso(source.next_run),
         "status": {
             "job_count": job_count or 0,
+            "next_harvest": iso(source.next_run),
             "last_job": job_dict(last) if last else None,
             "total_datasets": total or 0,
         },

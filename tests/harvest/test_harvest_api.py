@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from sapan.harvest.schedule import enqueue_due
 from sapan.jobs.handlers import handlers
 from sapan.jobs.service import run_pending
 from sapan.services import Services
-from tests.conftest import Api, make_user
+from tests.conftest import Api, gdc_dataset, make_user
 from tests.harvest.remote import FIXTURES, Remote
 
 
@@ -38,7 +39,9 @@ def test_sources_are_created_shown_listed_updated_and_deleted(
     )  # fmt: skip
     assert created["frequency"] == "DAILY" and created["next_run"]
     assert json.loads(created["config"]) == {"api_token": "***", "tags": ["bees"]}  # never shown back
-    assert created["status"] == {"job_count": 0, "last_job": None, "total_datasets": 0}
+    assert created["status"] == {
+        "job_count": 0, "next_harvest": created["next_run"], "last_job": None, "total_datasets": 0,
+    }  # fmt: skip
     assert [s["name"] for s in api.ok("harvest_source_list", sysadmin)] == ["semic"]
     updated = api.ok("harvest_source_update", sysadmin, id=created["id"], frequency="MANUAL", config="{}")
     assert (updated["frequency"], updated["next_run"], updated["config"]) == ("MANUAL", None, "{}")
@@ -132,3 +135,14 @@ def test_the_cli_adds_runs_shows_and_removes_a_source(
     assert runner.invoke(app, ["harvest", "list"]).stdout == ""
     failed = runner.invoke(app, ["harvest", "run", "semic"])
     assert failed.exit_code == 1 and "not found" in failed.output
+
+
+def test_package_search_reads_the_metadata_modified_range_harvesters_send(
+    api: Api, sysadmin: str, org: dict[str, Any]
+) -> None:
+    api.ok("package_create", sysadmin, **gdc_dataset(name="household-debt", owner_org=org["id"]))
+    since = {"2000-01-01T00:00:00Z": 1, "2999-01-01T00:00:00.000000Z": 0}
+    for when, count in since.items():
+        found = api.ok("package_search", fq=f"metadata_modified:[{when} TO *] organization:nso")
+        assert found["count"] == count, when
+    assert "fq" in api.error("package_search", fq="metadata_modified:[yesterday TO *]")

@@ -173,6 +173,10 @@ def test_a_failing_source_fails_the_run_and_changes_nothing(
     assert api.ok("package_show", id=COVID_ID) == before
     shown = api.ok("harvest_source_show", sysadmin, id=source["id"])
     assert shown["status"]["last_job"]["status"] == "Failed"
+    answer = api.client.post(
+        "/api/3/action/audit_list", json={"action": "harvest.transfer"}, headers={"Authorization": sysadmin}
+    )
+    assert answer.json()["result"][0]["details"]["failed"] == job["error"][:500]
 
 
 def test_filters_keep_to_the_listed_organizations(
