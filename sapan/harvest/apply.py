@@ -57,6 +57,7 @@ class Change:
     digest: str
     object_id: str
     obj: HarvestObject | None
+    notes: list[str] = field(default_factory=list)  # what the profile could not hold (dropped)
 
 
 def reason_of(exc: SapanError) -> str:
@@ -112,7 +113,7 @@ class Applier:
 
     def decide(self, record: RemoteRecord, obj: HarvestObject | None) -> Change | None:
         """The change this record makes, or None when it makes none (reported here)."""
-        data, _notes = importable(dict(record.package), self.cfg.profile)
+        data, notes = importable(dict(record.package), self.cfg.profile)
         if not _wanted(self.source, record):
             if obj is not None:
                 self.delete(obj, "no longer matches the source's filters")
@@ -137,7 +138,7 @@ class Applier:
         self.localise(record, data, obj.dataset_id if obj is not None else None)
         object_id = obj.id if obj is not None else new_id()
         data["extras"] = data["extras"] + _provenance(self.source, record, object_id)
-        return Change(record, data, digest, object_id, obj)
+        return Change(record, data, digest, object_id, obj, notes)
 
     def localise(self, record: RemoteRecord, data: dict[str, Any], existing_id: str | None) -> None:
         """This portal's organization, licence, groups and name for the record."""
@@ -195,7 +196,7 @@ class Applier:
         )
         obj.original_url, obj.content_hash = change.record.original_url, change.digest
         obj.metadata_modified, obj.harvested_at = change.record.modified[:40], utcnow()
-        self.outcome.add("updated", change.record.remote_id, out["id"])
+        self.outcome.add("updated", change.record.remote_id, out["id"], "; ".join(change.notes))
         self.after_write(out)
         return out
 
@@ -220,7 +221,7 @@ class Applier:
                 dataset_id=result["id"], original_url=record.original_url, content_hash=change.digest,
                 metadata_modified=record.modified[:40], harvested_at=now,
             ))  # fmt: skip
-            self.outcome.add("created", record.remote_id, result["id"])
+            self.outcome.add("created", record.remote_id, result["id"], "; ".join(change.notes))
             self.after_write(result)
             made.append(result)
         search.index_datasets(self.session, self.cfg, made, new=True, later=True)

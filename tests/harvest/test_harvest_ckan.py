@@ -60,6 +60,11 @@ def test_a_datagoth_dataset_arrives_with_thai_metadata_and_provenance(
     job = run(api, sysadmin, services, source["id"])
     assert job["status"] == "Finished", job
     assert job["stats"]["added"] == 1
+    # data.go.th's high_value_dataset "1" is not one of the profile's choices: dropped, and said so
+    assert job["report"] == [
+        {"remote_id": COVID_ID, "dataset_id": COVID_ID, "action": "created",
+         "reason": "high_value_dataset: Unexpected choice: 1"},
+    ]  # fmt: skip
     ds = api.ok("package_show", id="covid-19-daily")
     assert ds["id"] == COVID_ID  # the source's id is kept when free
     assert ds["title"] == "รายงาน COVID-19 ประจำวัน ข้อมูลประจำประเทศไทย"
