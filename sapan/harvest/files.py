@@ -26,7 +26,13 @@ def enqueue_files(session: Session, source_id: str, dataset: dict[str, Any]) -> 
     for res in dataset.get("resources") or []:
         url = str(res.get("url") or "")
         fmt = str(res.get("format") or "").upper()
-        if res.get("url_type") != "upload" and url.startswith(("http://", "https://")) and fmt in TABULAR:
+        api = "/api/action/" in url or "/api/3/action/" in url  # an API answer, not the file itself
+        if (
+            res.get("url_type") != "upload"
+            and url.startswith(("http://", "https://"))
+            and fmt in TABULAR
+            and not api
+        ):
             enqueue(
                 session, "harvest_resource", {"resource_id": res["id"], "url": url, "source_id": source_id}
             )
