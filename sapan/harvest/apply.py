@@ -113,6 +113,8 @@ class Applier:
 
     def decide(self, record: RemoteRecord, obj: HarvestObject | None) -> Change | None:
         """The change this record makes, or None when it makes none (reported here)."""
+        if len(record.remote_id) > 500:  # harvest_object.remote_id's size
+            raise ValidationError.one("id", "The source's identifier is longer than 500 characters")
         data, notes = importable(dict(record.package), self.cfg.profile)
         if not _wanted(self.source, record):
             if obj is not None:
