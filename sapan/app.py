@@ -11,6 +11,7 @@ import sapan
 from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, realtime
 from sapan.api.limits import BodyLimit
 from sapan.config import Settings
+from sapan.harvest.schedule import HarvestScheduler
 from sapan.jobs.handlers import handlers
 from sapan.jobs.service import Worker
 from sapan.realtime.polling import Scheduler
@@ -26,13 +27,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or build_services(settings)
-        worker, scheduler = None, None
+        worker, scheduler, harvests = None, None, None
         if owned and settings.embedded_worker:  # the embedded default: jobs run in this process
             worker = Worker(app.state.services, handlers())
             scheduler = Scheduler(app.state.services)
+            harvests = HarvestScheduler(app.state.services)
             worker.start()
             scheduler.start()
+            harvests.start()
         yield
+        if harvests is not None:
+            harvests.stop()
         if scheduler is not None:
             scheduler.stop()
         if worker is not None:

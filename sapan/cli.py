@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from sapan.cli_harvest import harvest_app
 from sapan.config import Settings
 from sapan.errors import SapanError
 
@@ -30,6 +31,7 @@ datastore_app = typer.Typer(help="DataStore tables.", no_args_is_help=True)
 app.add_typer(datastore_app, name="datastore")
 app.add_typer(token_app, name="token")
 app.add_typer(search_app, name="search")
+app.add_typer(harvest_app, name="harvest")
 err = Console(stderr=True)
 
 
@@ -110,9 +112,11 @@ def worker(
             err.print(f"Ran {run_pending(services, handlers())} job(s).")
             return
         err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
+        from sapan.harvest.schedule import HarvestScheduler
         from sapan.realtime.polling import Scheduler
 
         Scheduler(services).start()  # enqueues real-time polls as they fall due
+        HarvestScheduler(services).start()  # starts harvest runs as they fall due
         while True:
             if not run_one(services, handlers()):
                 time.sleep(idle)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
+from sapan.api import harvest_actions  # noqa: F401  (registers the harvest actions)
 from sapan.api.actions import ACTIONS, Action, Call
 from sapan.api.envelope import BadRequest, failure, help_url, success
 from sapan.api.limits import BodyTooLarge

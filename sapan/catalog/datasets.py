@@ -142,16 +142,23 @@ def quarantine(session: Session, cfg: CatalogConfig, resource_id: str, reason: s
 
 
 def _check_governance(
-    session: Session, cfg: CatalogConfig, actor: Actor, parsed: _Parsed, existing: Dataset | None
+    session: Session,
+    cfg: CatalogConfig,
+    actor: Actor,
+    parsed: _Parsed,
+    existing: Dataset | None,
+    harvested: bool = False,
 ) -> None:
     """Public only when category public and classification open, and with no unapproved personal data
     in its text or tables; lowering a classification is for the organization's admins (an editor
-    could otherwise declassify to publish)."""
+    could otherwise declassify to publish). A harvested dataset whose source states no licence is
+    let through without one (a stated licence that is not open still keeps it out)."""
     governed = cfg.profile.core_field("data_category") is not None
     classification.check_public(bool(parsed.core.private), parsed.profile, governed)
     if not parsed.core.private:
         licence = session.get(License, parsed.core.license_id) if parsed.core.license_id else None
-        if governed and (licence is None or not licence.is_open):
+        unstated = harvested and licence is None
+        if governed and not unstated and (licence is None or not licence.is_open):
             raise ValidationError.one(
                 "license_id", "A public dataset needs an open licence (see license_list)"
             )
@@ -300,8 +307,15 @@ def _flush_unique(session: Session) -> None:
         raise ValidationError.one("name", NAME_TAKEN) from exc
 
 
-def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing: Dataset | None) -> _Parsed:
-    """Check every field, collecting all errors so the client can fix them in one go."""
+def _parse(
+    session: Session,
+    cfg: CatalogConfig,
+    data: dict[str, Any],
+    existing: Dataset | None,
+    harvested: bool = False,
+) -> _Parsed:
+    """Check every field, collecting all errors so the client can fix them in one go. A harvested
+    dataset need not have the fields the profile requires: its source did not ask for them."""
     if not isinstance(data, dict):
         raise ValidationError.one("__all__", "Expected a JSON object")
     profile = cfg.profile
@@ -317,10 +331,15 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
     except PydanticError as exc:
         errors.update(pydantic_errors(exc))
     profile_values, profile_errors = profile.validate_dataset(data)
+    if harvested:
+        profile_errors = {k: v for k, v in profile_errors.items() if v != ["Missing value"]}
     errors.update(profile_errors)
 
-    name = _name(session, core, existing, errors)
-    owner_org = _owner_org(session, core.owner_org, errors)
+    if harvested and core.name and "name" not in errors:
+        name = core.name  # the harvester found it free; the unique index still stops a race
+    else:
+        name = _name(session, core, existing, errors)
+    owner_org = _owner_org(session, core.owner_org, errors, session.info if harvested else None)
     tags = _tags(core, errors)
     groups = _groups(session, core, errors)
     extras = _extras(core, profile_names, errors)
@@ -331,7 +350,12 @@ def _parse(session: Session, cfg: CatalogConfig, data: dict[str, Any], existing:
         if value and not EMAIL.match(value):
             errors.setdefault(field, []).append(f"Email {value} is not a valid format")
     for f in profile.dataset_fields:  # the profile may make core fields required (GDC does)
-        if f.name not in CORE_DATASET_FIELDS or f.name in ("name", "owner_org") or f.name in errors:
+        if (
+            harvested
+            or f.name not in CORE_DATASET_FIELDS
+            or f.name in ("name", "owner_org")
+            or f.name in errors
+        ):
             continue
         value = (
             (tags or data.get("tags") or data.get("tag_string"))
@@ -366,9 +390,16 @@ def _name(session: Session, core: DatasetIn, existing: Dataset | None, errors: d
     return candidate
 
 
-def _owner_org(session: Session, ref: str | None, errors: dict[str, list[str]]) -> str | None:
+def _owner_org(
+    session: Session, ref: str | None, errors: dict[str, list[str]], memo: dict[str, Any] | None = None
+) -> str | None:
+    """The organization's id. `memo` (a harvest's session.info) keeps ids already found: a harvest
+    stores thousands of datasets of a few organizations in one transaction."""
     if not ref:
         return None
+    known = memo.setdefault("owner_org_ids", {}) if memo is not None else {}
+    if ref in known:
+        return str(known[ref])
     org_id = session.scalar(
         select(Group.id).where(
             or_(Group.id == ref, Group.name == ref), Group.is_organization.is_(True), Group.state == "active"
@@ -376,6 +407,8 @@ def _owner_org(session: Session, ref: str | None, errors: dict[str, list[str]]) 
     )
     if org_id is None:
         errors["owner_org"] = ["Organization does not exist"]
+    else:
+        known[ref] = org_id
     return org_id
 
 
@@ -423,7 +456,14 @@ def _extras(core: DatasetIn, profile_names: set[str], errors: dict[str, list[str
     return out
 
 
-def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, data: dict[str, Any]) -> None:
+def _apply(
+    session: Session,
+    cfg: CatalogConfig,
+    ds: Dataset,
+    parsed: _Parsed,
+    data: dict[str, Any],
+    taken_resource_ids: set[str] | None = None,
+) -> None:
     core = parsed.core
     ds.name = parsed.name
     ds.title = core.title or parsed.name
@@ -442,7 +482,7 @@ def _apply(session: Session, cfg: CatalogConfig, ds: Dataset, parsed: _Parsed, d
     ds.groups = parsed.groups
     ds.metadata_modified = utcnow()
     if core.resources is not None:
-        apply_resource_list(session, cfg, ds, core.resources)
+        apply_resource_list(session, cfg, ds, core.resources, taken_resource_ids)
 
 
 def count_indexable(session: Session) -> int:

@@ -139,10 +139,15 @@ def _store(cfg: CatalogConfig, res: Resource, upload: Upload) -> None:
 
 
 def apply_resource_list(
-    session: Session, cfg: CatalogConfig, ds: Dataset, items: list[dict[str, Any]]
+    session: Session,
+    cfg: CatalogConfig,
+    ds: Dataset,
+    items: list[dict[str, Any]],
+    taken: set[str] | None = None,
 ) -> None:
     """Make the dataset's resources exactly `items` (package_update semantics): listed ids are kept,
-    others are deleted, new ones are added in order."""
+    others are deleted, new ones are added in order. `taken`: the resource ids of `items` already in
+    use, when the caller looked them up at once for many datasets."""
     existing = {r.id: r for r in ds.resources if r.state == "active"}
     keep: list[Resource] = []
     feeds: list[tuple[Resource, dict[str, Any]]] = []
@@ -155,7 +160,10 @@ def apply_resource_list(
             continue
         res = existing.pop(parsed.id, None) if parsed.id else None
         if res is None:
-            res = Resource(id=parsed.id if parsed.id and not session.get(Resource, parsed.id) else new_id())
+            in_use = parsed.id and (
+                parsed.id in taken if taken is not None else session.get(Resource, parsed.id) is not None
+            )
+            res = Resource(id=parsed.id if parsed.id and not in_use else new_id())
             res.created = utcnow()
         elif res.url_type == "upload" and parsed.url and not parsed.url.endswith("/" + res.url):
             res.url_type, res.storage_key, res.size, res.hash = None, None, None, ""  # now a link

@@ -167,6 +167,31 @@ def put_document(session: Session, doc: Document) -> None:
     _count_terms(session, Counter(doc.terms - before), +1)
 
 
+def put_new_documents(session: Session, docs: list[Document]) -> None:
+    """Index datasets the index does not hold yet, in bulk (a harvest's new datasets): the same rows
+    put_document writes, with a few statements per batch instead of several per dataset."""
+    docs = [d for d in docs if d.state != "deleted"]
+    if not docs:
+        return
+    if is_postgres(session):
+        ids = list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('search_doc', 'id')) FROM generate_series(1, :n)"
+                ),
+                {"n": len(docs)},
+            )
+        )
+    else:  # this transaction holds SQLite's write lock: nobody else takes ids meanwhile
+        first = int(session.scalar(select(func.coalesce(func.max(SearchDoc.id), 0))) or 0) + 1
+        ids = list(range(first, first + len(docs)))
+    df: Counter[str] = Counter()
+    labels: dict[tuple[str, str], str] = {}
+    _bulk_insert(session, list(zip(ids, docs, strict=True)), df, labels)
+    _put_labels(session, labels)
+    _count_terms(session, df, +1)
+
+
 def rebuild(
     session: Session,
     documents: Iterable[Document],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sapan.errors import ValidationError
 from sapan.thai.analysis import Mode, QueryTerm, analyse_query, words
@@ -68,6 +68,25 @@ def _filter(name: str, raw: str, negate: bool, facet_fields: set[str], param: st
             raise ValidationError.one(param, f"{name}: needs a value")
         return Filter(name, value, negate)
     raise ValidationError.one(param, f"Cannot filter on {name!r}")
+
+
+MODIFIED_RANGE = re.compile(r"\bmetadata_modified:\[\s*(\S+)\s+TO\s+\*\s*\]")
+
+
+def modified_since_of(fq: str) -> tuple[str, datetime | None]:
+    """Take `metadata_modified:[X TO *]` out of fq (what harvesters send for incremental runs, as
+    ckanext-harvest's CKAN harvester does); returns the rest of fq and X as naive UTC."""
+    found = MODIFIED_RANGE.search(fq)
+    if not found:
+        return fq, None
+    raw = found.group(1)
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError.one("fq", f"metadata_modified: cannot read the date {raw[:40]!r}") from exc
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return (fq[: found.start()] + fq[found.end() :]).strip(), when
 
 
 def parse_fq(fq: str, facet_fields: set[str]) -> list[Filter]:

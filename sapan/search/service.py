@@ -20,7 +20,7 @@ from sapan.search import index, neighbours, vectors
 from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
 from sapan.search.documents import Document, build_document
 from sapan.search.engine import Fusion, Visibility, best_matches, execute
-from sapan.search.query import FACET_FIELDS, Plan, parse_fq, parse_q, parse_sort
+from sapan.search.query import FACET_FIELDS, Plan, modified_since_of, parse_fq, parse_q, parse_sort
 from sapan.thai.analysis import Mode, stem, surface_words
 
 MAX_ROWS = 1000
@@ -119,9 +119,10 @@ def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: S
     if unknown:
         raise ValidationError.one("facet.field", f"Unknown facet field(s): {', '.join(unknown)}")
     plan = parse_q(query.q, known, query.analyzer)
-    plan.filters += parse_fq(query.fq, known)
+    fq, since = modified_since_of(query.fq)
+    plan.filters += parse_fq(fq, known)
     plan.sort = parse_sort(query.sort, bool(plan.terms))
-    plan.modified_since = query.modified_since
+    plan.modified_since = max(filter(None, (query.modified_since, since)), default=None)
     raw = {stem(w): w for w in surface_words(query.q, query.analyzer)}
     options = query.translation if cfg.cross_lingual and query.analyzer == "sapan" else None
     visibility = _visibility(actor, query)
@@ -189,3 +190,52 @@ def _translate(session: Session, plan: Plan, options: TranslationOptions) -> Tra
         plan.text, (lambda words: index.document_frequencies(session, words)) if options.vocabulary else None,
         index.approximate_count(session), options,
     )  # fmt: skip
+
+
+def index_datasets(
+    session: Session,
+    cfg: CatalogConfig,
+    datasets: list[dict[str, Any]],
+    new: bool = False,
+    later: bool = False,
+) -> None:
+    """index_dataset for many datasets at once (harvesting): the same documents, written in bulk when
+    the datasets are `new` (not in the index yet), with the sentence vectors encoded in one batch, or,
+    with `later`, by a `search_vectors` job (encoding costs several ms a dataset; full-text search
+    finds the datasets at once, cross-lingual ranking once the job has run)."""
+    documents = [build_document(dataset, cfg.profile) for dataset in datasets]
+    if new:
+        index.put_new_documents(session, documents)
+    else:
+        for document in documents:
+            index.put_document(session, document)
+    for dataset_id in [d["id"] for d in datasets if d.get("state") == "deleted"]:
+        vectors.remove_vector(session, dataset_id)
+    live = [d for d in datasets if d.get("state") != "deleted"]
+    if not cfg.vectors or not live:
+        return
+    if later:
+        from sapan.jobs.service import enqueue
+
+        enqueue(session, "search_vectors", {"dataset_ids": [d["id"] for d in live]})
+    else:
+        vectors.put_vectors(session, [(d["id"], vectors.dataset_text(d)) for d in live])
+
+
+def run_vectors(
+    services: Any, payload: dict[str, Any], progress: Callable[[float, str], None]
+) -> dict[str, Any]:
+    """The `search_vectors` job: encode the sentence vectors of these datasets, 200 at a time."""
+    from sapan.catalog.datasets import dicts_by_ids
+    from sapan.db import transaction
+
+    ids = [str(i) for i in payload.get("dataset_ids") or []]
+    for start in range(0, len(ids), 200):
+        with transaction(services.sessions) as session:
+            found = dicts_by_ids(session, services.catalog.site_url, ids[start : start + 200])
+            live = [(d["id"], vectors.dataset_text(d)) for d in found if d.get("state") != "deleted"]
+            vectors.put_vectors(session, live)
+        progress(
+            min(1.0, (start + 200) / max(len(ids), 1)), f"Encoded {min(start + 200, len(ids))} of {len(ids)}"
+        )
+    return {"datasets": len(ids)}

@@ -111,6 +111,30 @@ def put_vector(session: Session, dataset_id: str, text_: str) -> None:
     session.flush()
 
 
+def put_vectors(session: Session, texts: list[tuple[str, str]]) -> None:
+    """put_vector for many (dataset id, text) pairs, encoded in one batch."""
+    if not texts:
+        return
+    ids = [i for i, _ in texts]
+    known = dict(
+        session.execute(
+            select(SearchVector.dataset_id, SearchVector.text_hash).where(SearchVector.dataset_id.in_(ids))
+        ).all()
+    )
+    pending = [(i, t, _digest(t)) for i, t in texts]
+    pending = [(i, t, h) for i, t, h in pending if known.get(i) != h]
+    if not pending:
+        return
+    generation = next_generation(session)
+    encoded = embed([t for _, t, _ in pending])
+    session.execute(delete(SearchVector).where(SearchVector.dataset_id.in_([i for i, _, _ in pending])))
+    session.add_all(
+        SearchVector(dataset_id=i, text_hash=h, thai=is_thai(t), vector=v.tobytes(), generation=generation)
+        for (i, t, h), v in zip(pending, encoded, strict=True)
+    )
+    session.flush()
+
+
 def remove_vector(session: Session, dataset_id: str) -> None:
     session.execute(delete(SearchVector).where(SearchVector.dataset_id == dataset_id))
 

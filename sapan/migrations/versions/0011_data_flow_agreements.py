@@ -1,7 +1,7 @@
 """data-flow agreements: partner portals, what may cross to them, their tokens
 
 Revision ID: 0011
-Revises: 0009 (rechained to 0010, harvest sources, when the branches merge)
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
