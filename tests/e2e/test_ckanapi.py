@@ -4,7 +4,6 @@ on SQLite and on PostgreSQL. The CLI creates the user and token the way an opera
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_database_url, gdc_dataset
+from tests.servers import free_port
 
 SAPAN = [sys.executable, "-m", "sapan"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run(env: dict[str, str], *args: str) -> str:
@@ -44,7 +38,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     home = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SAPAN_HOME": str(home),

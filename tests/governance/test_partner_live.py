@@ -3,39 +3,23 @@ partner's token, against package_search and the DCAT catalogue."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from sapan.app import create_app
 from sapan.services import Services
 from tests.conftest import Api, gdc_dataset
 from tests.governance.test_agreements import PUBLIC_TITLE, SECRET, SECRET_TITLE, agreement
+from tests.servers import served
 
 
 @pytest.fixture()
 def live(services: Services) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(services=services)) as url:
+        yield url
 
 
 def test_partner_harvests_over_http(live: str, api: Api, sysadmin: str, org: dict[str, Any]) -> None:

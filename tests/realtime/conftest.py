@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 
 from sapan.app import create_app
 from sapan.db import utcnow
@@ -21,6 +17,7 @@ from sapan.realtime.polling import enqueue_due
 from sapan.services import Services
 from tests.conftest import Api, gdc_dataset
 from tests.realtime.upstream import Upstream
+from tests.servers import served
 
 
 @pytest.fixture()
@@ -60,21 +57,8 @@ def poll_now(services: Services) -> int:
 @pytest.fixture()
 def live(services: Services) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 (a real server: event streams need one)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(services=services)) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
