@@ -2,6 +2,7 @@
 // (datastore_search), with the same access checks as every API call. The configuration arrives in a
 // <script type="application/json"> element; Vega runs with its expression interpreter (no eval), so
 // the page's Content-Security-Policy needs no 'unsafe-eval'.
+// defaultStyle and tooltip are off: both would inject <style> elements, which the CSP refuses.
 "use strict";
 (function () {
   const configElement = document.getElementById("preview-config");
@@ -47,7 +48,7 @@
     const values = await load();
     if (!values.length) { target.textContent = config.no_data; return; }
     await vegaEmbed(target, spec(form, values), {
-      renderer: "svg", actions: false, defaultStyle: false, ast: true, expr: vega.expressionInterpreter,
+      renderer: "svg", actions: false, defaultStyle: false, tooltip: false, ast: true, expr: vega.expressionInterpreter,
     });
     target.dataset.rendered = "true";
   }
