@@ -139,3 +139,21 @@ def test_dataset_json_twin_is_package_show(client: TestClient, api: Api, catalog
     (alternate,) = [e for e in page.find("link") if e.attrs.get("type") == "application/json"]
     assert client.get(alternate.attrs["href"]).json()["result"]["name"] == "debt-02"
     assert gdc_dataset()["title"]  # the fixture's shape is the one the API tests use
+
+
+def test_harvested_dataset_shows_its_provenance(
+    client: TestClient, api: Api, sysadmin: str, org: Any
+) -> None:
+    extras = [
+        {"key": "harvest_source_title", "value": "data.go.th <b>ต้นทาง</b>"},
+        {"key": "harvest_source_id", "value": "source-1"},
+        {"key": "original_url", "value": "https://data.go.th/dataset/debt"},
+        {"key": "unrelated", "value": "not provenance"},
+    ]
+    api.ok("package_create", sysadmin, **gdc_dataset(name="harvested", owner_org="nso", extras=extras))
+    page = parse(client.get("/dataset/harvested", headers=EN).text)
+    (section,) = page.find("section", **{"class": "provenance"})
+    assert "data.go.th <b>ต้นทาง</b>" in section.text and "source-1" in section.text
+    assert "https://data.go.th/dataset/debt" in page.links() and "not provenance" not in section.text
+    api.ok("package_create", sysadmin, **gdc_dataset(name="local", owner_org="nso"))
+    assert not parse(client.get("/dataset/local").text).find("section", **{"class": "provenance"})
