@@ -18,10 +18,12 @@ from sapan.accounts.service import ANONYMOUS
 from sapan.catalog import groups
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
+from sapan.search.index import change_stamp
 from sapan.search.service import SearchQuery, search_datasets
 from sapan.services import Services
 from sapan.web import dataset, i18n, resource, search
 from sapan.web import groups as group_pages
+from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,12 +34,9 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 def home_data(session: Session, cfg: CatalogConfig) -> dict[str, Any]:
     """Catalogue totals, themes and organizations with counts, the newest datasets. (No download
     counts exist yet, so there is no "most downloaded" list.)"""
-    newest = search_datasets(
-        session,
-        cfg,
-        ANONYMOUS,
-        SearchQuery(rows=6, sort="metadata_created desc", facet_fields=["res_format"], translation=None),
-    )
+    query = SearchQuery(rows=6, sort="metadata_created desc", facet_fields=["res_format"], translation=None)
+    key = (id(session.get_bind()), change_stamp(session), "home")
+    newest = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, ANONYMOUS, query))
     themes = groups.list_groups(session, ANONYMOUS, False, all_fields=True)
     organizations = groups.list_groups(session, ANONYMOUS, True, all_fields=True)
     return {

@@ -15,9 +15,11 @@ from sapan.accounts.service import ANONYMOUS
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
 from sapan.errors import ValidationError
+from sapan.search.index import change_stamp
 from sapan.search.query import FACET_FIELDS
 from sapan.search.service import SearchQuery, facet_fields_of, search_datasets
 from sapan.services import Services
+from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -79,20 +81,27 @@ def search_page_data(
     page itself sets (an organization's or group's page) and that cannot be removed."""
     filters = params.filters + ([fixed] if fixed else [])
     fields = [f for f in facet_fields(cfg) if not fixed or f != fixed[0]]
-    found = search_datasets(
-        session,
-        cfg,
-        ANONYMOUS,
-        SearchQuery(
-            q=params.q,
-            fq=_fq(filters),
-            rows=PAGE_SIZE,
-            start=(params.page - 1) * PAGE_SIZE,
-            sort=SORTS[params.sort],
-            facet_fields=fields,
-            facet_limit=10,
-        ),
+    query = SearchQuery(
+        q=params.q,
+        fq=_fq(filters),
+        rows=PAGE_SIZE,
+        start=(params.page - 1) * PAGE_SIZE,
+        sort=SORTS[params.sort],
+        facet_fields=fields,
+        facet_limit=10,
     )
+    if params.q:
+        found = search_datasets(session, cfg, ANONYMOUS, query)
+    else:  # browsing: the same answer for every visitor until the catalogue changes
+        key = (
+            id(session.get_bind()),
+            change_stamp(session),
+            query.fq,
+            query.sort,
+            query.start,
+            tuple(fields),
+        )
+        found = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, ANONYMOUS, query))
     pages = max(1, -(-found["count"] // PAGE_SIZE))
     profile_fields = {f.name: f for f in cfg.profile.dataset_fields}
     return {

@@ -116,3 +116,21 @@ def test_table_preview_escapes_columns_and_cells_and_waits_for_the_scan(
     assert client.get(path, params={"page": "-1"}).status_code == 400
     assert client.get(path, params={"sort": "no such column"}).status_code == 400
     assert client.get("/dataset/hostile/resource/not-a-resource").status_code == 404
+
+
+def test_map_columns_geojson_or_lat_lon(
+    client: TestClient, api: Api, sysadmin: str, services: Services
+) -> None:
+    ds = hostile_dataset(api, sysadmin)
+    resource_id = ds["resources"][0]["id"]
+    geometry = '{"type":"Point","coordinates":[100.5,13.75]}'
+    records = [{"ชื่อ": "กรุงเทพฯ", "geometry": geometry}]
+    fields = [{"id": "ชื่อ", "type": "text"}, {"id": "geometry", "type": "text"}]
+    api.ok("datastore_create", sysadmin, resource_id=resource_id, records=records, fields=fields)
+    run_jobs(services)
+    page = parse(client.get(f"/dataset/hostile/resource/{resource_id}").text)
+    assert page.json_script("application/json")["map"] == {"geometry": "geometry"}
+    assert page.find("div", id="map") and any(
+        "leaflet" in e.attrs.get("src", "") for e in page.find("script")
+    )
+    assert page.json_script("application/json")["tiles"] == ""  # no basemap unless configured

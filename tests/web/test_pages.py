@@ -157,3 +157,16 @@ def test_harvested_dataset_shows_its_provenance(
     assert "https://data.go.th/dataset/debt" in page.links() and "not provenance" not in section.text
     api.ok("package_create", sysadmin, **gdc_dataset(name="local", owner_org="nso"))
     assert not parse(client.get("/dataset/local").text).find("section", **{"class": "provenance"})
+
+
+def test_browse_cache_follows_every_change(
+    client: TestClient, api: Api, sysadmin: str, catalogue: Any
+) -> None:
+    assert "25 datasets found" in client.get("/dataset", headers=EN).text
+    assert "25 ชุดข้อมูล" in parse(client.get("/", headers=TH).text).text
+    api.ok("package_patch", sysadmin, id="debt-24", private=True)  # hidden at once, not after a TTL
+    browse = client.get("/dataset", params={"sort": "metadata_created desc"}, headers=EN).text
+    assert "24 datasets found" in browse and "/dataset/debt-24" not in browse
+    assert "/dataset/debt-24" not in client.get("/", headers=EN).text
+    api.ok("package_patch", sysadmin, id="debt-24", private=False)
+    assert "/dataset/debt-24" in client.get("/dataset", params={"sort": "metadata_created desc"}).text
