@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
@@ -83,8 +84,6 @@ async def switch_language(code: str, next: str = "/") -> Response:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     """Unknown pages get a readable page; the API keeps its JSON answers."""
-    from fastapi.exception_handlers import http_exception_handler
-
     assert isinstance(exc, HTTPException)
     wants_page = "text/html" in request.headers.get("accept", "")
     if exc.status_code in (404, 405) and wants_page and not request.url.path.startswith("/api/"):

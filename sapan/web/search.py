@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -107,6 +108,11 @@ def search_page_data(
     return {
         "params": params,
         "found": found,
+        # the page's JSON twin: the same search through the Action API
+        "api_url": "/api/3/action/package_search?"
+        + urlencode(
+            {"q": params.q, "fq": query.fq, "rows": PAGE_SIZE, "start": query.start, "sort": query.sort}
+        ),
         "facet_fields": fields,
         # Titles and choice labels of the profile's facets in both languages (the template picks one)
         "facet_labels": {n: profile_fields[n].label for n in fields if n in profile_fields},

@@ -170,3 +170,12 @@ def test_browse_cache_follows_every_change(
     assert "/dataset/debt-24" not in client.get("/", headers=EN).text
     api.ok("package_patch", sysadmin, id="debt-24", private=False)
     assert "/dataset/debt-24" in client.get("/dataset", params={"sort": "metadata_created desc"}).text
+
+
+def test_search_json_twin_is_the_same_package_search(client: TestClient, catalogue: Any) -> None:
+    page = parse(client.get("/dataset", params={"q": "หนี้สิน", "organization": "doh", "page": 1}).text)
+    (alternate,) = [e for e in page.find("link") if e.attrs.get("type") == "application/json"]
+    result = client.get(alternate.attrs["href"]).json()["result"]
+    assert result["count"] == 5 and {d["name"] for d in result["results"]} == {
+        f"debt-{i}" for i in range(20, 25)
+    }
