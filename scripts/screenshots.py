@@ -67,6 +67,7 @@ def main() -> None:
             page.goto(base + "/dataset?q=ประชากร")
             page.click("a[data-facet=organization] >> nth=0")
             page.wait_for_load_state("networkidle")
+            page.evaluate("window.scrollTo(0, 0)")
             shoot(page, args.out, "search")
             page.goto(base + f"/dataset/{ICU}")
             shoot(page, args.out, "dataset")

@@ -125,6 +125,12 @@ def search_page_data(
         "page_window": [p for p in range(1, pages + 1) if p in (1, pages) or abs(p - params.page) <= 2][:9],
         "sorts": list(SORTS),
         "active": [(n, v) for n, v in params.filters],
+        # what a filter's chip shows: the facet's display name (an organization's title, not its slug)
+        "active_names": {
+            (name, item["name"]): item["display_name"]
+            for name, facet in found["search_facets"].items()
+            for item in facet["items"]
+        },
         "also_searched": found.get("also_searched", []),
     }
 

@@ -43,6 +43,8 @@ def test_search_facets_filters_and_pages(client: TestClient, catalogue: dict[str
     assert "5 datasets found" in filtered.text
     removers = [e.attrs["href"] for e in filtered.find("a") if e.attrs.get("data-remove") == "organization"]
     assert removers == ["/dataset?tags=%E0%B8%AA%E0%B8%96%E0%B8%B4%E0%B8%95%E0%B8%B4"]
+    chip = next(e for e in filtered.find("a") if e.attrs.get("data-remove") == "organization")
+    assert "กรมอนามัย / Department of Health" in chip.text  # the title, not the slug
     assert "25 datasets found" in parse(client.get(removers[0], headers=EN).text).text
 
 
