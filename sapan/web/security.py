@@ -33,6 +33,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # The API's own HTML (the Swagger UI at /api/docs) is FastAPI's, with an inline script: the
+        # portal's policy is for the portal's pages.
+        portal_page = not scope.get("path", "").startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -41,7 +44,8 @@ class SecurityHeaders:
                 if b"x-content-type-options" not in names:
                     headers.append((b"x-content-type-options", b"nosniff"))
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
+                wants_policy = portal_page and content_type.startswith(b"text/html")
+                if wants_policy and b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", self.csp))
                     headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 message["headers"] = headers
