@@ -270,6 +270,15 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
             column = "dataset_id" if f.field == "id" else f.field
             value: Any = f.value == "true" if f.field == "private" else f.value
             clause = f"{ids} IN (SELECT id FROM search_doc WHERE {column} = :{key})"
+        elif ids == "+search_fts.rowid":
+            # One primary-key seek per full-text hit, rather than listing every dataset with a common
+            # value (a format: a sixth of the catalogue) for each of the search's statements.
+            params[f"{key}n"] = f.field
+            value = f.value
+            clause = (
+                "EXISTS (SELECT 1 FROM search_facet WHERE doc_id = search_fts.rowid "
+                f"AND field = :{key}n AND value = :{key})"
+            )
         else:
             params[f"{key}n"] = f.field
             value = f.value
