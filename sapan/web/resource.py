@@ -36,6 +36,18 @@ def _page_number(params: QueryParams) -> int:
     return int(raw)
 
 
+def readable_sheets(session: Session, cfg: CatalogConfig, resource_id: str) -> list[dict[str, Any]]:
+    """A workbook's tables (one per sheet) that the anonymous visitor may read, in sheet order."""
+    out = []
+    for table in datastore.tables_of(session, resource_id):
+        try:
+            datastore.readable_table(session, ANONYMOUS, table.id, cfg.storage)
+        except NotFound:  # not ingested, or waiting for its personal-data scan
+            continue
+        out.append({"id": table.id, "name": table.name or table.id, "count": table.row_count})
+    return out
+
+
 def preview(session: Session, cfg: CatalogConfig, resource_id: str, params: QueryParams) -> dict[str, Any]:
     """One page of the resource's table as the anonymous visitor may read it (datastore_search's own
     checks: a table awaiting its personal-data scan raises NotFound). ValidationError for bad input."""
@@ -90,10 +102,15 @@ def resource_page_data(
     res = next((r for r in ds["resources"] if r["id"] == resource_id), None)
     if res is None:
         raise NotFound("Resource not found")
-    table, unavailable = None, ""
+    table, unavailable, sheets = None, "", []
     if res.get("datastore_active"):
+        sheets = readable_sheets(session, cfg, resource_id)
+        table_id = params.get("table") or resource_id
+        if table_id not in {s["id"] for s in sheets} | {resource_id}:
+            raise ValidationError.one("table", "Not a table of this resource")
         try:
-            table = preview(session, cfg, resource_id, params)
+            table = preview(session, cfg, table_id, params)
+            table["id"] = table_id
         except NotFound as exc:  # not ingested yet, or waiting for its personal-data scan
             unavailable = exc.message
     return {
@@ -101,6 +118,7 @@ def resource_page_data(
         "res": res,
         "table": table,
         "unavailable": unavailable,
+        "sheets": sheets if len(sheets) > 1 else [],
         "withheld": res["id"] in withheld_resources(session, [ds]),
         "map": map_columns(table["fields"]) if table else None,
         "chart_fields": table["fields"] if table else [],

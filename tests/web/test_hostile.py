@@ -134,3 +134,27 @@ def test_map_columns_geojson_or_lat_lon(
         "leaflet" in e.attrs.get("src", "") for e in page.find("script")
     )
     assert page.json_script("application/json")["tiles"] == ""  # no basemap unless configured
+
+
+def test_a_workbook_previews_each_sheet(
+    client: TestClient, api: Api, sysadmin: str, services: Services
+) -> None:
+    from tests.conftest import FIXTURES
+    from tests.datastore.test_ingest import upload
+
+    api.ok("organization_create", sysadmin, name="ect", title="กกต.")
+    api.ok("package_create", sysadmin, **gdc_dataset(name="election", owner_org="ect"))
+    workbook = (FIXTURES / "datastore" / "ect-election-2566-results.sample.xlsx").read_bytes()
+    rid = upload(client, sysadmin, "election", "ผลเลือกตั้ง.xlsx", workbook)["id"]
+    path = f"/dataset/election/resource/{rid}"
+    before = client.get(path, headers={"Accept-Language": "en"}).text  # not ingested yet: no table
+    assert "<table" not in before and "constituency_2566" not in before
+    run_jobs(services)
+    page = parse(client.get(path).text)
+    sheets = [e.attrs["data-sheet"] for e in page.find("a") if "data-sheet" in e.attrs]
+    assert sheets == [f"{rid}:2", f"{rid}:3", f"{rid}:4"] and "constituency_2566" in page.text
+    second = parse(client.get(path, params={"table": f"{rid}:2", "sort": "scores", "dir": "desc"}).text)
+    assert "party" in [e.text.split(" — ")[0].strip() for e in second.find("a")]
+    assert second.json_script("application/json")["resource_id"] == f"{rid}:2"
+    assert f"/datastore/dump/{rid}:2?format=csv" in second.links()
+    assert client.get(path, params={"table": "someone-else:2"}).status_code == 400
