@@ -17,6 +17,7 @@ from sapan.jobs.service import Worker
 from sapan.realtime.polling import Scheduler
 from sapan.services import Services, build_services
 from sapan.web import pages
+from sapan.web.security import SecurityHeaders, content_security_policy
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -63,8 +64,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(audit_export.router)
     app.include_router(dcat.router)  # before the pages: /dataset/{id}.ttl would match /dataset/{name}
     app.include_router(realtime.router)
-    app.include_router(pages.router)
+    pages.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.portal_map_tiles_url))
     return app
 
 

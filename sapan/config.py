@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         "the path of a ckanext-scheming JSON file.",
     )
 
+    portal_map_tiles_url: str = Field(
+        "",
+        description="Tile URL template for the portal's maps "
+        "(e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`). Default: none, "
+        "maps draw the data on a blank background and the browser contacts no other host.",
+    )
+
     realtime_min_poll_seconds: int = Field(
         30, description="Shortest schedule a polled real-time feed may have, in seconds."
     )

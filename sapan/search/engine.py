@@ -264,6 +264,11 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
             cleared = _cleared(visibility, params, "")
             hidden.append(f"(private = true AND NOT ({cleared}))" if cleared else "private = true")
         where.append(f"{ids} NOT IN (SELECT id FROM search_doc WHERE {' OR '.join(hidden)})")
+    if ids == "search_fts.rowid":
+        # Unary "+": SQLite must not look the filters' ids up in the full-text index one by one (each
+        # a fresh MATCH: 0.3 s for a two-word query and a common format at 20,000 datasets); the MATCH
+        # drives and each hit is probed in the filter's small ephemeral index instead.
+        ids = "+search_fts.rowid"
     if visibility.partner_levels is not None:
         _partner_filters(where, params, ids, visibility)
     for i, f in enumerate(plan.filters):
@@ -272,6 +277,15 @@ def _filters(session: Session, sql: _Sql, plan: Plan, visibility: Visibility, ro
             column = "dataset_id" if f.field == "id" else f.field
             value: Any = f.value == "true" if f.field == "private" else f.value
             clause = f"{ids} IN (SELECT id FROM search_doc WHERE {column} = :{key})"
+        elif ids == "+search_fts.rowid":
+            # One primary-key seek per full-text hit, rather than listing every dataset with a common
+            # value (a format: a sixth of the catalogue) for each of the search's statements.
+            params[f"{key}n"] = f.field
+            value = f.value
+            clause = (
+                "EXISTS (SELECT 1 FROM search_facet WHERE doc_id = search_fts.rowid "
+                f"AND field = :{key}n AND value = :{key})"
+            )
         else:
             params[f"{key}n"] = f.field
             value = f.value

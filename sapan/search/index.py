@@ -277,3 +277,13 @@ def document_frequencies(session: Session, words: Collection[str]) -> dict[str, 
         return {}
     rows = session.execute(select(SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(list(words))))
     return {term: df for term, df in rows if df > 0}
+
+
+def change_stamp(session: Session) -> tuple[str, int]:
+    """A value that changes whenever a dataset is indexed anew, hidden or removed: the newest
+    metadata_modified (every change to a dataset, its visibility included, sets it to now) and the
+    number of documents. Readers cache whole-catalogue answers under it (the portal's browse page)."""
+    newest, count = session.execute(
+        select(func.max(SearchDoc.metadata_modified), func.count(SearchDoc.id))
+    ).one()
+    return (str(newest), int(count))

@@ -1,72 +1,100 @@
-"""Portal pages. Each page has a JSON twin in the Action API and uses the same domain functions."""
+"""The home page, the language switch and the portal's error pages. Each page has a JSON twin in the
+Action API and uses the same domain functions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from sapan.accounts.service import ANONYMOUS
-from sapan.api import dcat
-from sapan.catalog import datasets, groups
+from sapan.catalog import groups
+from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
-from sapan.errors import NotFound, ValidationError
+from sapan.search.index import change_stamp
 from sapan.search.service import SearchQuery, search_datasets
 from sapan.services import Services
+from sapan.web import dataset, i18n, resource, search
+from sapan.web import groups as group_pages
+from sapan.web.cache import catalogue_pages
+from sapan.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).parent / "static"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def _home(services: Services, q: str) -> dict[str, Any]:
+def home_data(session: Session, cfg: CatalogConfig) -> dict[str, Any]:
+    """Catalogue totals, themes and organizations with counts, the newest datasets. (No download
+    counts exist yet, so there is no "most downloaded" list.)"""
+    query = SearchQuery(rows=6, sort="metadata_created desc", facet_fields=["res_format"], translation=None)
+    key = (id(session.get_bind()), change_stamp(session), "home")
+    newest = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, ANONYMOUS, query))
+    themes = groups.list_groups(session, ANONYMOUS, False, all_fields=True)
+    organizations = groups.list_groups(session, ANONYMOUS, True, all_fields=True)
+    return {
+        "newest": newest["results"],
+        "totals": {
+            "datasets": newest["count"],
+            "organizations": sum(1 for o in organizations if o["package_count"]),
+            "formats": len(newest["facets"].get("res_format", {})),
+        },
+        "themes": sorted(themes, key=lambda g: -g["package_count"]),
+        "organizations": sorted(organizations, key=lambda g: -g["package_count"])[:8],
+    }
+
+
+def _home(services: Services) -> dict[str, Any]:
     with transaction(services.sessions) as session:
-        found = search_datasets(
-            session,
-            services.catalog,
-            ANONYMOUS,
-            SearchQuery(q=q, rows=30, sort="metadata_modified desc"),
-        )
-        orgs = groups.list_groups(session, ANONYMOUS, True, all_fields=True)
-        return {"found": found, "organizations": orgs, "q": q}
+        return home_data(session, services.catalog)
 
 
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request, q: str = "") -> HTMLResponse:
+@router.get("/")
+async def home(request: Request, q: str = "") -> Response:
+    if q:  # the old home-page search keeps working: its results live at /dataset
+        return RedirectResponse(f"/dataset?{request.url.query}", status_code=302)
     services: Services = request.app.state.services
-    try:
-        context = await run_in_threadpool(_home, services, q)
-    except ValidationError as exc:
-        context = {"found": {"count": 0, "results": []}, "organizations": [], "q": q, "error": str(exc)}
-    context["site_title"] = services.settings.site_title
-    return templates.TemplateResponse(request, "home.html", context)
+    context = await run_in_threadpool(_home, services)
+    return render(request, "home.html", context)
 
 
-def _dataset(services: Services, name: str) -> dict[str, Any]:
-    with transaction(services.sessions) as session:
-        ds = datasets.show_dataset(session, services.catalog, ANONYMOUS, name)
-        fields = [
-            (f.label.get("th") or f.label.get("en", f.name), f.label.get("en", f.name), ds[f.name])
-            for f in services.catalog.profile.extra_dataset_fields
-            if ds.get(f.name)
-        ]
-        return {"ds": ds, "fields": fields}
+def _local(path: str) -> str:
+    """Only a path on this site (no //host or scheme): the switch must not become an open redirect."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
 
 
-@router.get("/dataset/{name}", response_class=HTMLResponse)
-async def dataset_page(request: Request, name: str) -> Response:
-    extension = dcat.negotiate(request.headers.get("accept", ""))
-    if extension is not None:  # a harvester asking for RDF gets the page's DCAT twin
-        return await dcat.dataset_rdf(request, name, extension)
-    services: Services = request.app.state.services
-    try:
-        context = await run_in_threadpool(_dataset, services, name)
-    except NotFound:
-        return templates.TemplateResponse(
-            request, "not_found.html", {"site_title": services.settings.site_title}, status_code=404
-        )
-    context["site_title"] = services.settings.site_title
-    return templates.TemplateResponse(request, "dataset.html", context, headers={"Vary": "Accept"})
+@router.get("/lang/{code}")
+async def switch_language(code: str, next: str = "/") -> Response:
+    if code not in i18n.LANGUAGES:
+        code = i18n.DEFAULT
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        i18n.COOKIE, code, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="lax", path="/"
+    )
+    return response
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Unknown pages get a readable page; the API keeps its JSON answers."""
+    assert isinstance(exc, HTTPException)
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if exc.status_code in (404, 405) and wants_page and not request.url.path.startswith("/api/"):
+        return error_page(request, 404)
+    return await http_exception_handler(request, exc)
+
+
+def install(app: FastAPI) -> None:
+    """Add the portal to the app: static assets, pages, error pages."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (search, dataset, resource, group_pages):
+        app.include_router(module.router)
+    app.include_router(router)
+    app.add_exception_handler(HTTPException, not_found)
