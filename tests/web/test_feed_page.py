@@ -86,6 +86,19 @@ def test_a_stale_feed_says_so_with_its_error(
     assert "Stale: no new data is arriving. Upstream answered HTTP 500" in " ".join(stale.text.split())
 
 
+def test_search_results_show_a_feeds_freshness(
+    client: TestClient, services: Services, feed: dict[str, Any]
+) -> None:
+    page = parse(client.get("/dataset", params={"q": "คุณภาพอากาศ"}, headers=TH).text)
+    [badge] = [e for e in page.find("span") if "live" in e.attrs.get("class", "")]
+    assert "ข้อมูลเรียลไทม์" in badge.text and "วินาทีที่ผ่านมา" in live.text
+    with transaction(services.sessions) as session:
+        session.execute(update(Feed).where(Feed.resource_id == feed["id"]).values(stale=True))
+    page = parse(client.get("/dataset", params={"q": "คุณภาพอากาศ"}, headers=EN).text)
+    [badge] = [e for e in page.find("span") if "live" in e.attrs.get("class", "")]
+    assert badge.attrs["class"] == "live stale" and "Live feed, stale" in badge.text
+
+
 def test_a_private_datasets_feed_page_is_not_found(
     api: Api, sysadmin: str, client: TestClient, feed: dict[str, Any]
 ) -> None:
