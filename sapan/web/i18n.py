@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import get_month_names
+from babel.dates import format_timedelta, get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -83,6 +83,16 @@ def format_date(value: Any, language: str) -> str:
         month = get_month_names("abbreviated", locale="th")[when.month]
         return f"{when.day} {month} {when.year + BUDDHIST_ERA_OFFSET}"
     return babel_format_date(when, "d MMM y", locale="en")
+
+
+def format_ago(value: Any, language: str, now: datetime | None = None) -> str:
+    """How long ago a time (ISO text in UTC, naive or with Z) was: "40 seconds ago", "40 วินาทีที่แล้ว"."""
+    when = _as_date(value.removesuffix("Z") if isinstance(value, str) else value)
+    if not isinstance(when, datetime):
+        return ""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    naive = when if when.tzinfo is None else when.astimezone(UTC).replace(tzinfo=None)
+    return format_timedelta(-max(now - naive, timedelta(0)), add_direction=True, locale=_locale(language))
 
 
 def format_number(value: Any, language: str) -> str:

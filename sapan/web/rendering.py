@@ -90,6 +90,7 @@ def render(
         "ngettext": translations.ngettext,
         "date": lambda value: i18n.format_date(value, language),
         "number": lambda value: i18n.format_number(value, language),
+        "ago": lambda value: i18n.format_ago(value, language),
         "label": lambda labels, fallback="": i18n.label(labels, language, fallback),
         "url_with": lambda **changes: url_with(request, **changes),
         "url_adding": lambda name, value: url_adding(request, name, value),

@@ -21,6 +21,7 @@ from sapan.db import transaction
 from sapan.errors import NotFound, ValidationError
 from sapan.harvest.export import withheld_resources
 from sapan.services import Services
+from sapan.web.feed import feed_view
 from sapan.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -122,6 +123,7 @@ def resource_page_data(
         "withheld": res["id"] in withheld_resources(session, [ds]),
         "map": map_columns(table["fields"]) if table else None,
         "chart_fields": table["fields"] if table else [],
+        "feed": feed_view(session, cfg, res),
     }
 
 
