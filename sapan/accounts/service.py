@@ -241,3 +241,18 @@ def site_actor(session: Session) -> Actor:
     if user is None:
         user = create_user(session, SITE_USER, sysadmin=True, fullname="Sapan")
     return actor_for(session, user)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.state == "active").order_by(User.name)))
+
+
+def set_sysadmin(session: Session, actor: Actor, user: User, sysadmin: bool) -> None:
+    """Make a user a sysadmin or take it back (sysadmins only; audited). NotAuthorized otherwise."""
+    if not actor.sysadmin:
+        raise NotAuthorized("Only sysadmins may change who is a sysadmin")
+    if user.sysadmin == sysadmin:
+        return
+    user.sysadmin = sysadmin
+    session.flush()
+    audit.record(session, actor.name or "", "user.sysadmin", "user", user.name, {"sysadmin": sysadmin})

@@ -22,10 +22,11 @@ from sapan.db import transaction
 from sapan.search.index import change_stamp
 from sapan.search.service import SearchQuery, search_datasets
 from sapan.services import Services
-from sapan.web import dataset, i18n, resource, search
+from sapan.web import admin, auth, csrf, dataset, i18n, publish, resource, search, tokens, upload
 from sapan.web import groups as group_pages
 from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
+from sapan.web.throttle import LoginThrottle
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
@@ -94,7 +95,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Add the portal to the app: static assets, pages, error pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (search, dataset, resource, group_pages):
+    # the publisher's pages first: /dataset/new would otherwise be read as a dataset named "new"
+    for module in (auth, publish, upload, tokens, admin, search, dataset, resource, group_pages):
         app.include_router(module.router)
     app.include_router(router)
     app.add_exception_handler(HTTPException, not_found)
+    app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
+    app.add_exception_handler(auth.LoginRequired, auth.to_login)
+    app.state.login_throttle = LoginThrottle()
