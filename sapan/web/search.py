@@ -96,6 +96,8 @@ def search_page_data(
         sort=SORTS[params.sort],
         facet_fields=fields,
         facet_limit=10,
+        # as CKAN's portal: a logged-in user also finds the private datasets they may read
+        include_private=not actor.is_anonymous,
     )
     if params.q or not actor.is_anonymous:
         found = search_datasets(session, cfg, actor, query)

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from sapan.services import Services
-from sapan.web import pages
-from sapan.web import session
+from sapan.web import pages, session
 from tests.conftest import Api, gdc_dataset
 from tests.web.html import parse
 from tests.web.publishing import EN, PASSWORD, csrf_of, editor, login
