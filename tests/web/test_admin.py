@@ -65,8 +65,8 @@ def test_sysadmin_manages_users_organizations_and_memberships(
     token = login(client, "root")
     made = client.post(
         "/ckan-admin/users",
-        data={"csrf_token": token, "name": "somchai", "fullname": "สมชาย <i>ใจดี</i>", "email": "s@example.go.th",
-              "password": "long enough"},
+        data={"csrf_token": token, "name": "somchai", "fullname": "สมชาย <i>ใจดี</i>",
+              "email": "s@example.go.th", "password": "long enough"},
         follow_redirects=False,
     )  # fmt: skip
     assert made.status_code == 303
