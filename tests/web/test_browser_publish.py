@@ -28,12 +28,12 @@ def _serious(page: Any) -> list[Any]:
     return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
 
 
-def _log_in(page: Any, live: str, name: str) -> None:
-    page.goto(f"{live}/user/login")
+def _log_in(page: Any, site: str, name: str) -> None:
+    page.goto(f"{site}/user/login")
     page.fill("#login", name)
     page.fill("#password", PASSWORD)
     page.click("form[action='/user/login'] button[type=submit]")
-    page.wait_for_url(f"{live}/dashboard/datasets")
+    page.wait_for_url(f"{site}/dashboard/datasets")
 
 
 def _worker(services: Services, stop: threading.Event) -> None:
