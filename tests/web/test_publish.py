@@ -163,3 +163,34 @@ def test_others_datasets_and_pages_are_refused(
     )
     assert stolen.status_code == 403
     assert api.ok("package_show", sysadmin, id="public-theirs")["private"] is False
+
+
+def test_hostile_thai_and_english_text_stays_text(
+    client: TestClient, api: Api, sysadmin: str, services: Services, org: dict[str, Any]
+) -> None:
+    token = login(client, editor(api, sysadmin, services))
+    hostile_th = f'ข้อมูล"><img src=x onerror=alert(1)>{HOSTILE}'
+    api.ok(
+        "package_create",
+        sysadmin,
+        **gdc_dataset(
+            name="hostile", owner_org="nso", private=True, title=hostile_th, tags=[{"name": "แท็ก<b>"}],
+            maintainer=HOSTILE,
+        ),
+    )  # fmt: skip
+    csv = f"{HOSTILE},จังหวัด<i>\n1,<b>เชียงใหม่</b>\n".encode()
+    client.post(
+        "/dataset/hostile/resource/new",
+        data={"csrf_token": token, "name": f"ไฟล์ {HOSTILE}"},
+        files={"upload": ("x.csv", csv, "text/csv")},
+    )
+    run_jobs(services)
+    rid = api.ok("package_show", sysadmin, id="hostile")["resources"][0]["id"]
+    for path in ("/dashboard/datasets", "/dataset/edit/hostile", f"/dataset/hostile/resource/{rid}/ingest"):
+        response = client.get(path, headers=EN)
+        assert response.status_code == 200, path
+        assert "<script>alert" not in response.text and "<img src=x" not in response.text, path
+        assert "<b>" not in response.text and "<i>" not in response.text, path
+    edit = parse(client.get("/dataset/edit/hostile").text)
+    assert edit.find("input", name="title", value=hostile_th)
+    assert edit.find("input", name="tag_string", value="แท็ก<b>")
