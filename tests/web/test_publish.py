@@ -194,3 +194,17 @@ def test_hostile_thai_and_english_text_stays_text(
     edit = parse(client.get("/dataset/edit/hostile").text)
     assert edit.find("input", name="title", value=hostile_th)
     assert edit.find("input", name="tag_string", value="แท็ก<b>")
+
+
+def test_every_page_uses_the_logged_in_users_actor(
+    client: TestClient, api: Api, sysadmin: str, services: Services, catalogue: dict[str, Any]
+) -> None:
+    anonymous = TestClient(client.app)
+    assert anonymous.get("/dataset/secret-debt").status_code == 404
+    login(client, editor(api, sysadmin, services))
+    assert client.get("/dataset/secret-debt").status_code == 200
+    assert "/dataset/secret-debt" in parse(client.get("/dataset", params={"q": "หนี้สินลับ"}).text).links()
+    assert "/dataset/secret-debt" in parse(client.get("/organization/nso").text).links()
+    assert "/dataset/secret-debt" in parse(client.get("/").text).links()  # the newest, theirs included
+    assert "/dataset/secret-debt" not in parse(anonymous.get("/").text).links()
+    assert "/dataset/secret-debt" not in parse(anonymous.get("/organization/nso").text).links()
