@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from sapan.accounts.service import ANONYMOUS, Actor
+from sapan.api.limits import BodyTooLarge
 from sapan.catalog import groups
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
@@ -113,4 +114,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, not_found)
     app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
     app.add_exception_handler(auth.LoginRequired, auth.to_login)
+    app.add_exception_handler(BodyTooLarge, upload.too_large)  # the API's routes answer theirs themselves
     app.state.login_throttle = LoginThrottle()

@@ -118,6 +118,6 @@ def error_page(request: Request, status_code: int, message: str = "") -> Respons
 def refusal_page(
     request: Request, status_code: int, reason: str, message: str = "", headers: dict[str, str] | None = None
 ) -> Response:
-    """A readable 403 (reason "csrf" or "forbidden") or 429 ("throttled") page."""
+    """A readable 403 (reason "csrf" or "forbidden"), 413 ("too_large") or 429 ("throttled") page."""
     context = {"status": status_code, "reason": reason, "message": message}
     return render(request, "refused.html", context, status_code, headers)

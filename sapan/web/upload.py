@@ -20,9 +20,9 @@ from sapan.datastore import service as datastore
 from sapan.db import transaction
 from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.services import Services
-from sapan.web import csrf
+from sapan.web import csrf, i18n
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, refusal_page, render
+from sapan.web.rendering import error_page, language_of, refusal_page, render
 from sapan.web.session import PortalSession, actor_in
 
 router = APIRouter(include_in_schema=False)
@@ -156,3 +156,14 @@ async def ingest_page(request: Request, name: str, resource_id: str) -> Response
     partial = request.headers.get("hx-request") == "true"
     template = "ingest_status.html" if partial else "ingest.html"
     return render(request, template, context, headers={"Vary": "HX-Request"})
+
+
+async def too_large(request: Request, exc: Exception) -> Response:
+    """A file over SAPAN_MAX_UPLOAD_MB: a readable 413 (JSON for upload.js), never a 500."""
+    services: Services = request.app.state.services
+    limit_mb = services.settings.max_upload_bytes // (1024 * 1024)
+    template = i18n.translations(language_of(request)).gettext("The file is larger than %(mb)s MB.")
+    message = template % {"mb": limit_mb}
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"errors": [message]}, status_code=413)
+    return refusal_page(request, 413, "too_large", message)

@@ -208,3 +208,26 @@ def test_every_page_uses_the_logged_in_users_actor(
     assert "/dataset/secret-debt" in parse(client.get("/").text).links()  # the newest, theirs included
     assert "/dataset/secret-debt" not in parse(anonymous.get("/").text).links()
     assert "/dataset/secret-debt" not in parse(anonymous.get("/organization/nso").text).links()
+
+
+def test_a_file_over_the_limit_is_a_readable_413(
+    client: TestClient, api: Api, sysadmin: str, services: Services, org: dict[str, Any]
+) -> None:
+    token = login(client, editor(api, sysadmin, services))
+    api.ok("package_create", sysadmin, **gdc_dataset(name="big", owner_org="nso", private=True))
+    big = b"a,b\n" + b"1,2\n" * 700_000  # 2.8 MB; the tests' limit is 1 MB (+1 MB for the form)
+    page = client.post(
+        "/dataset/big/resource/new",
+        data={"csrf_token": token},
+        files={"upload": ("big.csv", big)},
+        headers=EN,
+    )
+    assert page.status_code == 413 and "The file is larger than 1 MB." in parse(page.text).text
+    scripted = client.post(
+        "/dataset/big/resource/new",
+        data={"csrf_token": token},
+        files={"upload": ("big.csv", big)},
+        headers={**TH, "Accept": "application/json"},
+    )
+    assert scripted.status_code == 413 and scripted.json() == {"errors": ["ไฟล์ใหญ่กว่า 1 MB"]}
+    assert api.ok("package_show", sysadmin, id="big")["resources"] == []
