@@ -127,3 +127,17 @@ def test_missing_or_wrong_csrf_token_is_a_403_page(
             assert refused.status_code == 403, route
             assert "Not allowed" in parse(refused.text).text
     assert client.get("/dashboard/datasets", follow_redirects=False).status_code == 200  # still logged in
+
+
+def test_came_from_is_only_a_path_on_this_site(
+    client: TestClient, api: Api, sysadmin: str, services: Services, org: dict[str, Any]
+) -> None:
+    name = editor(api, sysadmin, services)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        token = csrf_of(client.get("/user/login").text)
+        response = client.post(
+            "/user/login",
+            data={"login": name, "password": PASSWORD, "csrf_token": token, "came_from": target},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/dashboard/datasets", target
