@@ -64,6 +64,34 @@ def dataset_form(profile: Profile) -> list[FormField]:
     return out
 
 
+def resource_form(profile: Profile) -> list[FormField]:
+    """The profile's own resource fields (the upload form has url, name and description itself)."""
+    return [
+        FormField(
+            f.name,
+            f.label,
+            f.required,
+            ("checkboxes" if f.multiple else "select") if f.choices else KIND_WIDGETS.get(f.kind, "text"),
+            f.choices,
+            f.help_text,
+        )
+        for f in profile.extra_resource_fields
+    ]
+
+
+def read_resource_form(fields: list[FormField], form: FormData) -> dict[str, Any]:
+    """The filled profile fields of an upload form (empty ones are left out: a new resource)."""
+    data: dict[str, Any] = {}
+    for f in fields:
+        if f.widget == "checkboxes":
+            chosen = [str(v) for v in form.getlist(f.name) if str(v)]
+            if chosen:
+                data[f.name] = chosen
+        elif value := str(form.get(f.name) or "").strip():
+            data[f.name] = value
+    return data
+
+
 def read_dataset_form(fields: list[FormField], form: FormData) -> dict[str, Any]:
     """The package dict a submitted form stands for. Every field of the form is present (an emptied
     field clears its value); tags arrive as CKAN's comma-separated tag_string."""

@@ -20,7 +20,7 @@ from sapan.datastore import service as datastore
 from sapan.db import transaction
 from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.services import Services
-from sapan.web import csrf, i18n
+from sapan.web import csrf, forms, i18n
 from sapan.web.auth import login_required
 from sapan.web.rendering import error_page, language_of, refusal_page, render
 from sapan.web.session import PortalSession, actor_in
@@ -54,8 +54,24 @@ async def upload_form(request: Request, name: str) -> Response:
     ds = await _guarded(request, _dataset, services, visitor, name)
     if isinstance(ds, Response):
         return ds
-    limit_mb = services.settings.max_upload_bytes // (1024 * 1024)
-    return render(request, "upload.html", {"ds": ds, "errors": [], "values": {}, "limit_mb": limit_mb})
+    return render(request, "upload.html", upload_context(services, ds, {}, {}))
+
+
+def upload_context(
+    services: Services, ds: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The upload form: the file, a link or both, name and description, then the profile's resource
+    fields; the domain's errors next to the profile fields they name, the others above the form."""
+    fields = forms.resource_form(services.catalog.profile)
+    by_field, general = forms.errors_by_field(errors, fields)
+    return {
+        "ds": ds,
+        "fields": fields,
+        "values": values,
+        "errors": by_field,
+        "general_errors": general,
+        "limit_mb": services.settings.max_upload_bytes // (1024 * 1024),
+    }
 
 
 def _create(
@@ -82,21 +98,21 @@ async def upload(request: Request, name: str) -> Response:
     item = form.get("upload")
     file = item if isinstance(item, UploadFile) and item.filename else None
     values = {k: str(form.get(k) or "").strip() for k in ("name", "description", "url")}
-    data = {k: v for k, v in values.items() if v}
+    profile_values = forms.read_resource_form(forms.resource_form(services.catalog.profile), form)
+    data = {**{k: v for k, v in values.items() if v}, **profile_values}
     if file is not None:
         data.setdefault("name", resources.safe_filename(file.filename or ""))
     payload = resources.Upload(file.filename or "", file.file, file.content_type) if file else None
     try:
         created = await run_in_threadpool(_create, services, visitor, name, data, payload)
     except ValidationError as exc:
-        messages = [str(m) for found in exc.errors.values() for m in found]
         if wants_json:
+            messages = [f"{k}: {m}" for k, found in exc.errors.items() for m in found]
             return JSONResponse({"errors": messages}, status_code=400)
         ds = await _guarded(request, _dataset, services, visitor, name)
         if isinstance(ds, Response):
             return ds
-        limit_mb = services.settings.max_upload_bytes // (1024 * 1024)
-        context = {"ds": ds, "errors": messages, "values": values, "limit_mb": limit_mb}
+        context = upload_context(services, ds, {**values, **profile_values}, exc.errors)
         return render(request, "upload.html", context, status_code=400)
     except NotFound:
         return error_page(request, 404)

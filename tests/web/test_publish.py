@@ -231,3 +231,32 @@ def test_a_file_over_the_limit_is_a_readable_413(
     )
     assert scripted.status_code == 413 and scripted.json() == {"errors": ["ไฟล์ใหญ่กว่า 1 MB"]}
     assert api.ok("package_show", sysadmin, id="big")["resources"] == []
+
+
+def test_upload_form_has_the_profiles_resource_fields(
+    client: TestClient, api: Api, sysadmin: str, services: Services, org: dict[str, Any]
+) -> None:
+    token = login(client, editor(api, sysadmin, services))
+    api.ok("package_create", sysadmin, **gdc_dataset(name="with-fields", owner_org="nso", private=True))
+    form = parse(client.get("/dataset/with-fields/resource/new", headers=TH).text)
+    labels = {e.attrs.get("for"): e.text for e in form.find("label")}
+    assert "สถิติทางการ" in labels["f-resource_official_statistics"]
+    assert form.find("input", type="checkbox", name="resource_disaggregate", value="เพศ")
+    fields = {"csrf_token": token, "resource_created_date": "25/03/2564", "resource_disaggregate": ["เพศ"]}
+    bad = client.post(
+        "/dataset/with-fields/resource/new", data=fields, files={"upload": ("a.csv", TIS620_CSV)}, headers=EN
+    )
+    assert bad.status_code == 400
+    page = parse(bad.text)
+    assert "Date format incorrect" in page.find("p", id="error-resource_created_date")[0].text
+    assert page.find("input", type="checkbox", name="resource_disaggregate", value="เพศ", checked="")  # kept
+    fields["resource_created_date"] = "2021-03-25"
+    fields["resource_official_statistics"] = "True"
+    good = client.post(
+        "/dataset/with-fields/resource/new", data=fields, files={"upload": ("a.csv", TIS620_CSV)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert good.status_code == 303, good.text
+    (res,) = api.ok("package_show", sysadmin, id="with-fields")["resources"]
+    assert res["resource_created_date"] == "2021-03-25" and res["resource_disaggregate"] == ["เพศ"]
+    assert res["resource_official_statistics"] == "True" and res["name"] == "a.csv"
