@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="The portal's secret for keyed hashes of masked personal data. Default: a random key "
-        "made once in SAPAN_HOME/secret.key. Several processes or machines must share one.",
+        description="The portal's secret for keyed hashes of masked personal data and (through a derived "
+        "key) the signature of portal login cookies. Default: a random key made once in "
+        "SAPAN_HOME/secret.key. Several processes or machines must share one.",
     )
     search_cross_lingual: bool = Field(
         True,

@@ -1,5 +1,5 @@
-"""Screenshots of the portal for the README: home, search, dataset and a resource preview with a chart,
-taken in Debian's Chromium over the demo catalogue (a fresh SAPAN_HOME in a temporary folder).
+"""Screenshots of the portal for the README: home, search, dataset, a resource preview with a chart
+and the publisher's dataset form, taken in Debian's Chromium over the demo catalogue (a fresh SAPAN_HOME in a temporary folder).
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
 """
@@ -19,21 +19,36 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sapan.accounts.service import ANONYMOUS, create_user, set_membership  # noqa: E402
 from sapan.app import create_app  # noqa: E402
+from sapan.catalog import groups  # noqa: E402
+from sapan.db import transaction  # noqa: E402
 from sapan.config import Settings  # noqa: E402
 from sapan.demo.loader import load_demo  # noqa: E402
 from sapan.jobs.handlers import handlers  # noqa: E402
 from sapan.jobs.service import run_pending  # noqa: E402
-from sapan.services import build_services  # noqa: E402
+from sapan.services import Services, build_services  # noqa: E402
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ICU = "icu-beds-by-province-2010"
 
 
+PUBLISHER, PASSWORD = "somchai", "screenshot-password"
+
+
+def add_publisher(services: Services) -> None:
+    """A user who edits the first demo organization, to log in and show the dataset form."""
+    with transaction(services.sessions) as session:
+        user = create_user(session, PUBLISHER, "somchai@example.go.th", PASSWORD, fullname="สมชาย ใจดี")
+        first = groups.list_groups(session, ANONYMOUS, True, all_fields=True)[0]
+        set_membership(session, user, first["id"], "editor")
+
+
 def serve(home: Path) -> str:
     services = build_services(Settings(home=home, embedded_worker=False))
     load_demo(services)
+    add_publisher(services)
     run_pending(services, handlers())  # ingest the demo files and scan them, so previews are public
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,6 +100,17 @@ def main() -> None:
             english = browser.new_page(locale="en-US")
             english.goto(base + "/dataset?q=household+debt")
             shoot(english, args.out, "search-en")
+            publisher = browser.new_page(locale="th-TH")
+            publisher.goto(base + "/user/login")
+            publisher.fill("#login", PUBLISHER)
+            publisher.fill("#password", PASSWORD)
+            publisher.click("form[action='/user/login'] button[type=submit]")
+            publisher.wait_for_url("**/dashboard/datasets")
+            publisher.goto(base + "/dataset/new")
+            publisher.fill("#f-title", "จำนวนผู้ป่วยรายจังหวัด")
+            publisher.click("form.form button[type=submit]")  # the required fields' messages
+            publisher.wait_for_selector(".field-error")
+            shoot(publisher, args.out, "publisher-form", height=1400)
             browser.close()
 
 

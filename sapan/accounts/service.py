@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -103,12 +105,20 @@ def check_password(session: Session, name: str, password: str) -> User:
     """Return the user whose password this is; raises NotAuthorized otherwise."""
     user = session.scalar(select(User).where(User.name == name, User.state == "active"))
     if user is None or not user.password_hash:
+        # as slow as a wrong password, so the answer's timing does not tell which names exist
+        with suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_unknown_user_hash(), password)
         raise NotAuthorized("Login failed. Bad username or password.")
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError) as exc:
         raise NotAuthorized("Login failed. Bad username or password.") from exc
     return user
+
+
+@cache
+def _unknown_user_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _digest(token: str) -> str:
@@ -249,3 +259,18 @@ def site_actor(session: Session) -> Actor:
     if user is None:
         user = create_user(session, SITE_USER, sysadmin=True, fullname="Sapan")
     return actor_for(session, user)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.state == "active").order_by(User.name)))
+
+
+def set_sysadmin(session: Session, actor: Actor, user: User, sysadmin: bool) -> None:
+    """Make a user a sysadmin or take it back (sysadmins only; audited). NotAuthorized otherwise."""
+    if not actor.sysadmin:
+        raise NotAuthorized("Only sysadmins may change who is a sysadmin")
+    if user.sysadmin == sysadmin:
+        return
+    user.sysadmin = sysadmin
+    session.flush()
+    audit.record(session, actor.name or "", "user.sysadmin", "user", user.name, {"sysadmin": sysadmin})

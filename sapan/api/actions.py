@@ -277,6 +277,13 @@ def organization_member_create(call: Call) -> Any:
     )
 
 
+@action("organization_member_delete", write=True)
+def organization_member_delete(call: Call) -> Any:
+    """Take a user's role in an organization away (its admins, sysadmins): id, username."""
+    groups.remove_member(call.session, call.actor, _group_ref(call.data), require(call.data, "username"))
+    return None
+
+
 @action("group_list")
 def group_list(call: Call) -> Any:
     """Group (theme) names, or dicts with all_fields=true."""

@@ -489,3 +489,18 @@ def count_indexable(session: Session) -> int:
     return int(
         session.scalar(select(func.count()).select_from(Dataset).where(Dataset.state != "deleted")) or 0
     )
+
+
+def list_editable(
+    session: Session, cfg: CatalogConfig, actor: Actor, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The datasets this actor may edit (their organizations' where they are editor or admin; all for
+    sysadmins), drafts and private ones included, newest changes first: the portal's "my datasets"."""
+    if actor.is_anonymous:
+        return []
+    query = select(Dataset).where(Dataset.state != "deleted")
+    if not actor.sysadmin:
+        editing = [org for org, role in actor.roles.items() if role in permissions.EDITING]
+        query = query.where(Dataset.owner_org.in_(editing))
+    query = query.order_by(Dataset.metadata_modified.desc()).offset(offset).limit(limit)
+    return [dataset_dict(ds, cfg.site_url) for ds in session.scalars(query)]

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
+from sapan.accounts.models import Membership
 from sapan.accounts.service import Actor, actor_for, get_user, members_of, set_membership, user_dict
 from sapan.catalog import activity
 from sapan.catalog.context import CatalogConfig
@@ -219,3 +220,22 @@ def add_member(
     )  # fmt: skip
     return {"id": member.id, "group_id": org.id, "user_id": user.id, "capacity": member.capacity,
             "clearance": member.clearance}  # fmt: skip
+
+
+def remove_member(session: Session, actor: Actor, org_ref: str, username: str) -> None:
+    """organization_member_delete: org admins (and sysadmins) take a user's role away (audited)."""
+    org = get_group(session, org_ref, organization=True)
+    permissions.ensure_org_admin(actor, org.id)
+    user = get_user(session, username)
+    member = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.group_id == org.id)
+    )
+    if member is None:
+        raise NotFound("User is not a member of this organization")
+    previous = member.capacity
+    session.delete(member)
+    session.flush()
+    audit.record(
+        session, actor.name or "", "membership.change", "organization", org.name,
+        {"user": user.name, "role": None, "previous_role": previous},
+    )  # fmt: skip

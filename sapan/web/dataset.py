@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from sapan.accounts.service import ANONYMOUS
+from sapan.accounts import permissions
+from sapan.accounts.service import ANONYMOUS, Actor
 from sapan.api import dcat
 from sapan.catalog import activity, datasets
 from sapan.catalog.context import CatalogConfig
@@ -20,6 +21,7 @@ from sapan.harvest.export import withheld_resources
 from sapan.services import Services
 from sapan.web.jsonld import dataset_jsonld
 from sapan.web.rendering import error_page, render
+from sapan.web.session import PortalSession, actor_in, current
 
 router = APIRouter(include_in_schema=False)
 PROVENANCE_KEYS = ("original_url", "source_url", "remote_id")
@@ -51,10 +53,12 @@ def provenance(ds: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in sorted(extras.items()) if k.startswith("harvest_") or k in PROVENANCE_KEYS]
 
 
-def dataset_page_data(session: Session, cfg: CatalogConfig, ref: str) -> dict[str, Any]:
-    """What the dataset page shows; NotFound for a dataset the anonymous visitor may not read."""
+def dataset_page_data(
+    session: Session, cfg: CatalogConfig, ref: str, actor: Actor = ANONYMOUS
+) -> dict[str, Any]:
+    """What the dataset page shows; NotFound for a dataset this actor may not read."""
     try:
-        ds = datasets.show_dataset(session, cfg, ANONYMOUS, ref)
+        ds = datasets.show_dataset(session, cfg, actor, ref)
     except ValidationError as exc:
         raise NotFound("Dataset not found") from exc
     withheld = withheld_resources(session, [ds])
@@ -66,12 +70,13 @@ def dataset_page_data(session: Session, cfg: CatalogConfig, ref: str) -> dict[st
         "withheld": withheld,
         "jsonld": dataset_jsonld(ds, cfg.site_url, cfg.profile, withheld),
         "site_url": cfg.site_url.rstrip("/"),
+        "can_edit": permissions.can_edit_in(actor, ds.get("owner_org")) and not actor.is_anonymous,
     }
 
 
-def _page(services: Services, name: str) -> dict[str, Any]:
+def _page(services: Services, name: str, visitor: PortalSession | None) -> dict[str, Any]:
     with transaction(services.sessions) as session:
-        return dataset_page_data(session, services.catalog, name)
+        return dataset_page_data(session, services.catalog, name, actor_in(session, visitor))
 
 
 @router.get("/dataset/{name}")
@@ -81,7 +86,7 @@ async def dataset_page(request: Request, name: str) -> Response:
         return await dcat.dataset_rdf(request, name, extension)
     services: Services = request.app.state.services
     try:
-        context = await run_in_threadpool(_page, services, name)
+        context = await run_in_threadpool(_page, services, name, current(request))
     except NotFound:
         return error_page(request, 404)
     return render(request, "dataset.html", context, headers={"Vary": "Accept"})

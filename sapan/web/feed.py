@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sapan.accounts.service import ANONYMOUS
+from sapan.accounts.service import ANONYMOUS, Actor
 from sapan.catalog.context import CatalogConfig
 from sapan.realtime import queries
 from sapan.realtime.feeds import readable_feed
@@ -18,12 +18,13 @@ from sapan.realtime.feeds import readable_feed
 MAX_STATIONS = 500  # rows of the page's table; the map and the API have them all
 
 
-def feed_view(session: Session, cfg: CatalogConfig, res: dict[str, Any]) -> dict[str, Any] | None:
-    """What the page shows of a real-time resource, or None for any other resource. Reads as the
-    anonymous visitor (the dataset's own visibility was checked by the caller)."""
+def feed_view(
+    session: Session, cfg: CatalogConfig, res: dict[str, Any], actor: Actor = ANONYMOUS
+) -> dict[str, Any] | None:
+    """What the page shows of a real-time resource to this visitor, or None for any other resource."""
     if res.get("resource_type") != "realtime":
         return None
-    feed = readable_feed(session, ANONYMOUS, res["id"])
+    feed = readable_feed(session, actor, res["id"])
     records = queries.latest(session, cfg.storage, feed, {})["records"]
     variables = sorted({r["variable"] for r in records})
     stations: dict[str, dict[str, Any]] = defaultdict(lambda: {"values": {}, "location": None})

@@ -15,31 +15,44 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from sapan.accounts.service import ANONYMOUS
+from sapan.accounts.service import ANONYMOUS, Actor
+from sapan.api.limits import BodyTooLarge
 from sapan.catalog import groups
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
 from sapan.search.index import change_stamp
 from sapan.search.service import SearchQuery, search_datasets
 from sapan.services import Services
-from sapan.web import dataset, i18n, resource, search
+from sapan.web import admin, auth, csrf, dataset, i18n, publish, resource, search, tokens, upload
 from sapan.web import groups as group_pages
 from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
+from sapan.web.session import PortalSession, actor_in, current
+from sapan.web.throttle import LoginThrottle
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def home_data(session: Session, cfg: CatalogConfig) -> dict[str, Any]:
-    """Catalogue totals, themes and organizations with counts, the newest datasets. (No download
-    counts exist yet, so there is no "most downloaded" list.)"""
-    query = SearchQuery(rows=6, sort="metadata_created desc", facet_fields=["res_format"], translation=None)
-    key = (id(session.get_bind()), change_stamp(session), "home")
-    newest = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, ANONYMOUS, query))
-    themes = groups.list_groups(session, ANONYMOUS, False, all_fields=True)
-    organizations = groups.list_groups(session, ANONYMOUS, True, all_fields=True)
+def home_data(session: Session, cfg: CatalogConfig, actor: Actor = ANONYMOUS) -> dict[str, Any]:
+    """Catalogue totals, themes and organizations with counts, the newest datasets, as this actor may
+    see them (the anonymous answer is cached). (No download counts exist yet, so there is no "most
+    downloaded" list.)"""
+    query = SearchQuery(
+        rows=6,
+        sort="metadata_created desc",
+        facet_fields=["res_format"],
+        translation=None,
+        include_private=not actor.is_anonymous,
+    )
+    if actor.is_anonymous:
+        key = (id(session.get_bind()), change_stamp(session), "home")
+        newest = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, actor, query))
+    else:
+        newest = search_datasets(session, cfg, actor, query)
+    themes = groups.list_groups(session, actor, False, all_fields=True)
+    organizations = groups.list_groups(session, actor, True, all_fields=True)
     return {
         "newest": newest["results"],
         "totals": {
@@ -52,9 +65,9 @@ def home_data(session: Session, cfg: CatalogConfig) -> dict[str, Any]:
     }
 
 
-def _home(services: Services) -> dict[str, Any]:
+def _home(services: Services, visitor: PortalSession | None) -> dict[str, Any]:
     with transaction(services.sessions) as session:
-        return home_data(session, services.catalog)
+        return home_data(session, services.catalog, actor_in(session, visitor))
 
 
 @router.get("/")
@@ -62,7 +75,7 @@ async def home(request: Request, q: str = "") -> Response:
     if q:  # the old home-page search keeps working: its results live at /dataset
         return RedirectResponse(f"/dataset?{request.url.query}", status_code=302)
     services: Services = request.app.state.services
-    context = await run_in_threadpool(_home, services)
+    context = await run_in_threadpool(_home, services, current(request))
     return render(request, "home.html", context)
 
 
@@ -94,7 +107,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Add the portal to the app: static assets, pages, error pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (search, dataset, resource, group_pages):
+    # the publisher's pages first: /dataset/new would otherwise be read as a dataset named "new"
+    for module in (auth, publish, upload, tokens, admin, search, dataset, resource, group_pages):
         app.include_router(module.router)
     app.include_router(router)
     app.add_exception_handler(HTTPException, not_found)
+    app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
+    app.add_exception_handler(auth.LoginRequired, auth.to_login)
+    app.add_exception_handler(BodyTooLarge, upload.too_large)  # the API's routes answer theirs themselves
+    app.state.login_throttle = LoginThrottle()

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.responses import Response
 
-from sapan.web import i18n
+from sapan.web import i18n, session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -83,6 +83,7 @@ def render(
     translations = i18n.translations(language)
     services = getattr(request.app.state, "services", None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    visitor = session.current(request) if services else None
     base: dict[str, Any] = {
         "lang": language,
         "other_lang": "en" if language == "th" else "th",
@@ -97,14 +98,27 @@ def render(
         "url_without": lambda name, value: url_without(request, name, value),
         "here": here,
         "site_title": services.settings.site_title if services else "Sapan",
+        # the header's user and logout form; every POST form carries the session's CSRF token
+        "user_name": visitor.user_name if visitor else None,
+        "csrf_token": visitor.csrf if visitor else "",
     }
     response = templates.TemplateResponse(
         request, name, {**base, **context}, status_code=status_code, headers=headers
     )
     response.headers.append("Vary", "Accept-Language, Cookie")
+    if visitor and visitor.logged_in:  # a page made for one user is no shared cache's to keep
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def error_page(request: Request, status_code: int, message: str = "") -> Response:
     """A readable page for 400 and 404 (never a traceback)."""
     return render(request, "error.html", {"status": status_code, "message": message}, status_code)
+
+
+def refusal_page(
+    request: Request, status_code: int, reason: str, message: str = "", headers: dict[str, str] | None = None
+) -> Response:
+    """A readable 403 (reason "csrf" or "forbidden"), 413 ("too_large") or 429 ("throttled") page."""
+    context = {"status": status_code, "reason": reason, "message": message}
+    return render(request, "refused.html", context, status_code, headers)

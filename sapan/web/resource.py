@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from sapan.accounts.service import ANONYMOUS
+from sapan.accounts.service import ANONYMOUS, Actor
 from sapan.catalog import datasets
 from sapan.catalog.context import CatalogConfig
 from sapan.datastore import service as datastore
@@ -23,6 +23,7 @@ from sapan.harvest.export import withheld_resources
 from sapan.services import Services
 from sapan.web.feed import feed_view
 from sapan.web.rendering import error_page, render
+from sapan.web.session import PortalSession, actor_in, current
 
 router = APIRouter(include_in_schema=False)
 ROWS = 20
@@ -37,20 +38,24 @@ def _page_number(params: QueryParams) -> int:
     return int(raw)
 
 
-def readable_sheets(session: Session, cfg: CatalogConfig, resource_id: str) -> list[dict[str, Any]]:
-    """A workbook's tables (one per sheet) that the anonymous visitor may read, in sheet order."""
+def readable_sheets(
+    session: Session, cfg: CatalogConfig, resource_id: str, actor: Actor = ANONYMOUS
+) -> list[dict[str, Any]]:
+    """A workbook's tables (one per sheet) that this actor may read, in sheet order."""
     out = []
     for table in datastore.tables_of(session, resource_id):
         try:
-            datastore.readable_table(session, ANONYMOUS, table.id, cfg.storage)
+            datastore.readable_table(session, actor, table.id, cfg.storage)
         except NotFound:  # not ingested, or waiting for its personal-data scan
             continue
         out.append({"id": table.id, "name": table.name or table.id, "count": table.row_count})
     return out
 
 
-def preview(session: Session, cfg: CatalogConfig, resource_id: str, params: QueryParams) -> dict[str, Any]:
-    """One page of the resource's table as the anonymous visitor may read it (datastore_search's own
+def preview(
+    session: Session, cfg: CatalogConfig, resource_id: str, params: QueryParams, actor: Actor = ANONYMOUS
+) -> dict[str, Any]:
+    """One page of the resource's table as this actor may read it (datastore_search's own
     checks: a table awaiting its personal-data scan raises NotFound). ValidationError for bad input."""
     page = _page_number(params)
     sort, direction = params.get("sort", ""), params.get("dir", "asc")
@@ -64,7 +69,7 @@ def preview(session: Session, cfg: CatalogConfig, resource_id: str, params: Quer
     column, value = params.get("column", ""), params.get("value", "")
     if column and value:
         query["filters"] = {column: value}
-    found = datastore.search(session, cfg.storage, ANONYMOUS, query)
+    found = datastore.search(session, cfg.storage, actor, query)
     fields = [f for f in found["fields"] if f["id"] != "_id"]
     names = [f["id"] for f in fields]
     total = found.get("total") or 0
@@ -94,10 +99,15 @@ def map_columns(fields: list[dict[str, Any]]) -> dict[str, str] | None:
 
 
 def resource_page_data(
-    session: Session, cfg: CatalogConfig, dataset_ref: str, resource_id: str, params: QueryParams
+    session: Session,
+    cfg: CatalogConfig,
+    dataset_ref: str,
+    resource_id: str,
+    params: QueryParams,
+    actor: Actor = ANONYMOUS,
 ) -> dict[str, Any]:
     try:
-        ds = datasets.show_dataset(session, cfg, ANONYMOUS, dataset_ref)
+        ds = datasets.show_dataset(session, cfg, actor, dataset_ref)
     except ValidationError as exc:
         raise NotFound("Dataset not found") from exc
     res = next((r for r in ds["resources"] if r["id"] == resource_id), None)
@@ -105,12 +115,12 @@ def resource_page_data(
         raise NotFound("Resource not found")
     table, unavailable, sheets = None, "", []
     if res.get("datastore_active"):
-        sheets = readable_sheets(session, cfg, resource_id)
+        sheets = readable_sheets(session, cfg, resource_id, actor)
         table_id = params.get("table") or resource_id
         if table_id not in {s["id"] for s in sheets} | {resource_id}:
             raise ValidationError.one("table", "Not a table of this resource")
         try:
-            table = preview(session, cfg, table_id, params)
+            table = preview(session, cfg, table_id, params, actor)
             table["id"] = table_id
         except NotFound as exc:  # not ingested yet, or waiting for its personal-data scan
             unavailable = exc.message
@@ -123,13 +133,16 @@ def resource_page_data(
         "withheld": res["id"] in withheld_resources(session, [ds]),
         "map": map_columns(table["fields"]) if table else None,
         "chart_fields": table["fields"] if table else [],
-        "feed": feed_view(session, cfg, res),
+        "feed": feed_view(session, cfg, res, actor),
     }
 
 
-def _page(services: Services, name: str, resource_id: str, params: QueryParams) -> dict[str, Any]:
+def _page(
+    services: Services, name: str, resource_id: str, params: QueryParams, visitor: PortalSession | None
+) -> dict[str, Any]:
     with transaction(services.sessions) as session:
-        data = resource_page_data(session, services.catalog, name, resource_id, params)
+        actor = actor_in(session, visitor)
+        data = resource_page_data(session, services.catalog, name, resource_id, params, actor)
         data["tile_url"] = services.settings.portal_map_tiles_url
         return data
 
@@ -138,7 +151,9 @@ def _page(services: Services, name: str, resource_id: str, params: QueryParams) 
 async def resource_page(request: Request, name: str, resource_id: str) -> Response:
     services: Services = request.app.state.services
     try:
-        context = await run_in_threadpool(_page, services, name, resource_id, request.query_params)
+        context = await run_in_threadpool(
+            _page, services, name, resource_id, request.query_params, current(request)
+        )
     except NotFound:
         return error_page(request, 404)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from sapan.accounts.service import ANONYMOUS
+from sapan.accounts.service import ANONYMOUS, Actor
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
 from sapan.errors import ValidationError
@@ -22,6 +22,7 @@ from sapan.search.service import SearchQuery, facet_fields_of, search_datasets
 from sapan.services import Services
 from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
+from sapan.web.session import PortalSession, actor_in, current
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -76,10 +77,15 @@ def _fq(filters: list[tuple[str, str]]) -> str:
 
 
 def search_page_data(
-    session: Session, cfg: CatalogConfig, params: SearchParams, fixed: tuple[str, str] | None = None
+    session: Session,
+    cfg: CatalogConfig,
+    params: SearchParams,
+    fixed: tuple[str, str] | None = None,
+    actor: Actor = ANONYMOUS,
 ) -> dict[str, Any]:
-    """One page of results with facets, as the anonymous visitor may see them. `fixed` is a filter the
-    page itself sets (an organization's or group's page) and that cannot be removed."""
+    """One page of results with facets, as this actor may see them (a logged-in publisher finds their
+    organization's private datasets too). `fixed` is a filter the page itself sets (an organization's
+    or group's page) and that cannot be removed."""
     filters = params.filters + ([fixed] if fixed else [])
     fields = [f for f in facet_fields(cfg) if not fixed or f != fixed[0]]
     query = SearchQuery(
@@ -90,10 +96,12 @@ def search_page_data(
         sort=SORTS[params.sort],
         facet_fields=fields,
         facet_limit=10,
+        # as CKAN's portal: a logged-in user also finds the private datasets they may read
+        include_private=not actor.is_anonymous,
     )
-    if params.q:
-        found = search_datasets(session, cfg, ANONYMOUS, query)
-    else:  # browsing: the same answer for every visitor until the catalogue changes
+    if params.q or not actor.is_anonymous:
+        found = search_datasets(session, cfg, actor, query)
+    else:  # browsing: the same answer for every anonymous visitor until the catalogue changes
         key = (
             id(session.get_bind()),
             change_stamp(session),
@@ -145,7 +153,7 @@ async def respond(
     services: Services = request.app.state.services
     try:
         params = read_params(request.query_params, services.catalog, fixed)
-        context.update(await run_in_threadpool(_search, services, params, fixed))
+        context.update(await run_in_threadpool(_search, services, params, fixed, current(request)))
     except ValidationError as exc:
         return error_page(request, 400, str(exc))
     partial = request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results"
@@ -154,9 +162,11 @@ async def respond(
     )
 
 
-def _search(services: Services, params: SearchParams, fixed: tuple[str, str] | None) -> dict[str, Any]:
+def _search(
+    services: Services, params: SearchParams, fixed: tuple[str, str] | None, visitor: PortalSession | None
+) -> dict[str, Any]:
     with transaction(services.sessions) as session:
-        return search_page_data(session, services.catalog, params, fixed)
+        return search_page_data(session, services.catalog, params, fixed, actor_in(session, visitor))
 
 
 @router.get("/dataset")

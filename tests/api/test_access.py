@@ -129,3 +129,14 @@ def test_user_create_and_password_hash(api: Api, services: Services, sysadmin: s
 
     with transaction(services.sessions) as session:
         assert check_password(session, "malee", "ยาวพอแล้วนะ").name == "malee"
+
+
+def test_organization_member_delete(api: Api, services: Services, sysadmin: str, org: dict[str, Any]) -> None:
+    _, editor = make_user(services, "editor3")
+    api.ok("organization_member_create", sysadmin, id="nso", username="editor3", role="editor")
+    assert api.error("organization_member_delete", editor, status=403, id="nso", username="editor3")
+    assert api.ok("organization_member_delete", sysadmin, id="nso", username="editor3") is None
+    assert api.error("package_create", editor, status=403, name="gone", owner_org="nso", **gdc_dataset())
+    assert api.error("organization_member_delete", sysadmin, status=404, id="nso", username="editor3")
+    changes = [e for e in api.ok("audit_list", sysadmin) if e["action"] == "membership.change"]
+    assert changes[0]["details"] == {"user": "editor3", "role": None, "previous_role": "editor"}

@@ -1,0 +1,44 @@
+"""The session cookie's signature and lifetime, its Secure flag on https sites, and the login throttle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from sapan.app import create_app
+from sapan.config import Settings
+from sapan.web import session
+from sapan.web.throttle import LoginThrottle, keys_for
+
+
+def test_cookie_signature_and_age() -> None:
+    value = session.PortalSession("csrf", 1_000_000, "user-id", "somchai", "stamp")
+    cookie = session.encode(b"k" * 32, value)
+    assert session.decode(b"k" * 32, cookie, now=1_000_100) == value
+    assert session.decode(b"x" * 32, cookie, now=1_000_100) is None  # another key
+    assert session.decode(b"k" * 32, cookie, now=1_000_000 + session.MAX_AGE + 1) is None  # too old
+    payload, signature = cookie.split(".")
+    assert session.decode(b"k" * 32, payload.replace("s", "t") + "." + signature, now=1_000_100) is None
+    assert session.decode(b"k" * 32, "garbage", now=0) is None
+
+
+def test_secure_cookie_on_an_https_site(tmp_path: Any) -> None:
+    settings = Settings(home=tmp_path, site_url="https://data.example.go.th", embedded_worker=False)
+    with TestClient(create_app(settings)) as client:
+        cookie = client.get("/user/login").headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_throttle_counts_failures_per_key_in_a_window() -> None:
+    throttle = LoginThrottle(limit=3, window=60)
+    keys = keys_for("10.0.0.1", "Somchai ")
+    assert keys == ("ip:10.0.0.1", "user:somchai")
+    for t in (0, 1, 2):
+        assert throttle.retry_after(keys, now=t) == 0
+        throttle.failed(keys, now=t)
+    assert throttle.retry_after(keys, now=3) == 58
+    assert throttle.retry_after(keys_for("10.0.0.2", "somchai"), now=3) == 58  # the name, from elsewhere
+    assert throttle.retry_after(keys_for("10.0.0.1", "other"), now=3) == 58  # the address, another name
+    assert throttle.retry_after(keys_for("10.0.0.2", "other"), now=3) == 0
+    assert throttle.retry_after(keys, now=61) == 0  # the window slid past the first failure
