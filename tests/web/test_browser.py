@@ -22,6 +22,9 @@ from tests.conftest import Api
 from tests.servers import served
 from tests.web.conftest import run_jobs
 
+# The pages' data paths run on both databases in the in-process tests; a browser needs only one.
+SQLITE_ONLY = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 CHROMIUM = os.environ.get("SAPAN_TEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARGS = [
@@ -53,8 +56,6 @@ def browser() -> Iterator[Any]:
 @pytest.fixture()
 def live(services: Services) -> Iterator[str]:
     """The app served by a real uvicorn on 127.0.0.1 (one database: SQLite)."""
-    if services.engine.dialect.name != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     with served(create_app(services=services)) as url:
         yield url
 

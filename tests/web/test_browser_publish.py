@@ -13,8 +13,10 @@ from sapan.services import Services
 from tests.conftest import GDC_FIELDS, Api
 from tests.web.conftest import run_jobs
 from tests.web.publishing import PASSWORD, editor
-from tests.web.test_browser import AXE, _page, browser, live  # noqa: F401 - pytest fixtures
+from tests.web.test_browser import AXE, SQLITE_ONLY, _page, browser, live  # noqa: F401 - pytest fixtures
 from tests.web.test_publish import TIS620_CSV
+
+pytestmark = SQLITE_ONLY
 
 AXE_RUN = (
     "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "

@@ -18,7 +18,7 @@ from sapan.services import Services
 from tests.conftest import Api, gdc_dataset
 from tests.web.conftest import HOSTILE
 from tests.web.html import assert_no_injected_markup, parse
-from tests.web.test_browser import _page, browser, live  # noqa: F401  (fixtures)
+from tests.web.test_browser import SQLITE_ONLY, _page, browser, live  # noqa: F401  (fixtures)
 
 TH = {"Accept-Language": "th"}
 EN = {"Accept-Language": "en"}
@@ -106,6 +106,7 @@ def test_a_private_datasets_feed_page_is_not_found(
     assert client.get(f"/dataset/air-quality/resource/{feed['id']}").status_code == 404
 
 
+@SQLITE_ONLY
 def test_the_page_follows_the_stream(
     browser: Any,  # noqa: F811
     live: str,  # noqa: F811
