@@ -12,7 +12,7 @@ import sapan
 from sapan.accounts import permissions
 from sapan.accounts import service as accounts
 from sapan.api.params import bool_param, int_param, list_param, require, str_param
-from sapan.catalog import activity, datasets, groups, resources
+from sapan.catalog import activity, datasets, downloads, groups, resources
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
@@ -107,10 +107,11 @@ def current_package_list_with_resources(call: Call) -> Any:
 
 @action("package_show")
 def package_show(call: Call) -> Any:
-    """A dataset by id or name."""
-    return datasets.show_dataset(
+    """A dataset by id or name, with its downloads as `tracking_summary` (on it and each resource)."""
+    ds = datasets.show_dataset(
         call.session, call.cfg, call.actor, call.data.get("id") or call.data.get("name")
     )
+    return downloads.with_tracking(call.session, ds)
 
 
 @action("package_create", write=True)
@@ -172,8 +173,9 @@ def package_activity_list(call: Call) -> Any:
 
 @action("resource_show")
 def resource_show(call: Call) -> Any:
-    """A resource by id."""
-    return resources.show_resource(call.session, call.cfg, call.actor, call.data.get("id"))
+    """A resource by id, with its downloads as `tracking_summary`."""
+    res = resources.show_resource(call.session, call.cfg, call.actor, call.data.get("id"))
+    return downloads.resource_with_tracking(call.session, res)
 
 
 @action("resource_create", write=True)

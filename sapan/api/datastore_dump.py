@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
 from sapan.api.actions_router import api_token, audit_transfer, note_client
+from sapan.api.downloads import record_download
 from sapan.api.envelope import error_body
 from sapan.catalog.resources import get_resource
 from sapan.datastore.dump import Dump, prepare, stream
@@ -58,6 +59,7 @@ async def dump(request: Request, resource_id: str) -> Response:
     except SapanError as exc:
         status, error = error_body(exc)
         return JSONResponse({"success": False, "error": error}, status_code=status)
+    await run_in_threadpool(record_download, services, resource_of(resource_id))  # a sheet's dump counts
     chunks = stream(prepared)
     if actor.partner is not None:
         chunks = _audited(services, actor, chunks, dataset_id, resource_id)

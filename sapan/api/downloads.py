@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
 from sapan.api.actions_router import api_token, audit_transfer, note_client
 from sapan.api.envelope import error_body
+from sapan.catalog.downloads import count_download
 from sapan.catalog.resources import download_target
 from sapan.db import transaction
 from sapan.errors import SapanError
@@ -19,6 +21,16 @@ from sapan.services import Services
 
 router = APIRouter(tags=["Downloads"])
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+log = logging.getLogger("sapan.api.downloads")
+
+
+def record_download(services: Services, resource_id: str) -> None:
+    """Count a download in its own transaction; a failure is logged and never stops the download."""
+    try:
+        with transaction(services.sessions) as session:
+            count_download(session, resource_id)
+    except Exception:  # a lost count is better than a lost download
+        log.exception("could not count a download of resource %s", resource_id)
 
 
 def _lookup(
@@ -70,6 +82,8 @@ async def download(request: Request, dataset: str, resource_id: str, filename: s
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1 if size else 0)
+    if request.method == "GET" and start == 0:  # a range that continues a download is not another
+        await run_in_threadpool(record_download, services, resource_id)
     if request.method == "HEAD" or size == 0:
         return Response(status_code=status, headers=headers, media_type=mimetype)
     if actor.partner is not None:  # the bytes this answer sends (a range's, for a 206)

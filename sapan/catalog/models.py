@@ -115,6 +115,8 @@ class Resource(Base):
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     extras: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     datastore_active: Mapped[bool] = mapped_column(Boolean, default=False)  # a DataStore table serves it
+    # downloads of its file and DataStore dumps since 0013 (sapan.catalog.downloads)
+    download_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from sapan.accounts.service import ANONYMOUS, Actor
 from sapan.api.limits import BodyTooLarge
-from sapan.catalog import groups
+from sapan.catalog import downloads, groups
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
 from sapan.search.index import change_stamp
@@ -37,8 +37,8 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 def home_data(session: Session, cfg: CatalogConfig, actor: Actor = ANONYMOUS) -> dict[str, Any]:
     """Catalogue totals, themes and organizations with counts, the newest datasets, as this actor may
-    see them (the anonymous answer is cached). (No download counts exist yet, so there is no "most
-    downloaded" list.)"""
+    see them, and the most downloaded. The anonymous answers are cached: the download ranking under
+    the same change stamp, so it may lag the counts by the cache's TTL (a minute)."""
     query = SearchQuery(
         rows=6,
         sort="metadata_created desc",
@@ -49,12 +49,17 @@ def home_data(session: Session, cfg: CatalogConfig, actor: Actor = ANONYMOUS) ->
     if actor.is_anonymous:
         key = (id(session.get_bind()), change_stamp(session), "home")
         newest = catalogue_pages.get_or_make(key, lambda: search_datasets(session, cfg, actor, query))
+        popular = catalogue_pages.get_or_make(
+            (*key, "most-downloaded"), lambda: downloads.most_downloaded(session, actor, 6, cfg.site_url)
+        )
     else:
         newest = search_datasets(session, cfg, actor, query)
+        popular = downloads.most_downloaded(session, actor, 6, cfg.site_url)
     themes = groups.list_groups(session, actor, False, all_fields=True)
     organizations = groups.list_groups(session, actor, True, all_fields=True)
     return {
         "newest": newest["results"],
+        "most_downloaded": popular,
         "totals": {
             "datasets": newest["count"],
             "organizations": sum(1 for o in organizations if o["package_count"]),
