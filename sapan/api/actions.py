@@ -12,7 +12,7 @@ import sapan
 from sapan.accounts import permissions
 from sapan.accounts import service as accounts
 from sapan.api.params import bool_param, int_param, list_param, require, str_param
-from sapan.catalog import activity, datasets, downloads, groups, resources
+from sapan.catalog import activity, datasets, downloads, groups, resources, views
 from sapan.catalog.context import CatalogConfig
 from sapan.catalog.licenses import list_licenses
 from sapan.config import Settings
@@ -200,6 +200,38 @@ def resource_patch(call: Call) -> Any:
 def resource_delete(call: Call) -> Any:
     """Delete a resource."""
     resources.delete_resource(call.session, call.cfg, call.actor, call.data.get("id"))
+    return None
+
+
+@action("resource_view_show")
+def resource_view_show(call: Call) -> Any:
+    """A resource view by id (its config keys, e.g. a chart's `spec`, at the top level)."""
+    return views.show_view(call.session, call.actor, call.data.get("id"))
+
+
+@action("resource_view_list")
+def resource_view_list(call: Call) -> Any:
+    """A resource's views in order: id (the resource's)."""
+    return views.list_views(call.session, call.actor, call.data.get("id") or call.data.get("resource_id"))
+
+
+@action("resource_view_create", write=True)
+def resource_view_create(call: Call) -> Any:
+    """Add a view to a resource: resource_id, title, view_type (vega-lite, datatables_view), description,
+    and for a chart `spec` (a Vega-Lite spec whose data is the resource's DataStore table)."""
+    return views.create_view(call.session, call.actor, call.data)
+
+
+@action("resource_view_update", write=True)
+def resource_view_update(call: Call) -> Any:
+    """Replace a view's title, description and config: id, title, ..."""
+    return views.update_view(call.session, call.actor, call.data)
+
+
+@action("resource_view_delete", write=True)
+def resource_view_delete(call: Call) -> Any:
+    """Delete a view: id."""
+    views.delete_view(call.session, call.actor, call.data.get("id"))
     return None
 
 

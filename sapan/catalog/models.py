@@ -134,3 +134,18 @@ class Activity(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     __table_args__ = (Index("ix_activity_object_time", "object_id", "timestamp"),)
+
+
+class ResourceView(Base):
+    """A saved way to show a resource (CKAN's resource view): a Vega-Lite chart over its DataStore
+    table, or its table. `config` holds the view type's settings (a chart's checked spec)."""
+
+    __tablename__ = "resource_view"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    view_type: Mapped[str] = mapped_column(String(100))
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -23,7 +23,19 @@ from sapan.db import transaction
 from sapan.search.index import change_stamp
 from sapan.search.service import SearchQuery, search_datasets
 from sapan.services import Services
-from sapan.web import admin, auth, csrf, dataset, i18n, publish, resource, search, tokens, upload
+from sapan.web import (
+    admin,
+    auth,
+    csrf,
+    dataset,
+    i18n,
+    publish,
+    resource,
+    resource_views,
+    search,
+    tokens,
+    upload,
+)
 from sapan.web import groups as group_pages
 from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
@@ -113,7 +125,18 @@ def install(app: FastAPI) -> None:
     """Add the portal to the app: static assets, pages, error pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the publisher's pages first: /dataset/new would otherwise be read as a dataset named "new"
-    for module in (auth, publish, upload, tokens, admin, search, dataset, resource, group_pages):
+    for module in (
+        auth,
+        publish,
+        upload,
+        tokens,
+        admin,
+        search,
+        dataset,
+        resource,
+        resource_views,
+        group_pages,
+    ):
         app.include_router(module.router)
     app.include_router(router)
     app.add_exception_handler(HTTPException, not_found)

@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from sapan.accounts import permissions
 from sapan.accounts.service import ANONYMOUS, Actor
-from sapan.catalog import datasets
+from sapan.catalog import chart_spec, datasets, views
 from sapan.catalog.context import CatalogConfig
 from sapan.datastore import service as datastore
 from sapan.db import transaction
@@ -134,10 +135,22 @@ def resource_page_data(
         "map": map_columns(table["fields"]) if table else None,
         "chart_fields": table["fields"] if table else [],
         "feed": feed_view(session, cfg, res, actor),
+        "views": saved_views(session, actor, resource_id),
+        "can_edit": not actor.is_anonymous and permissions.can_edit_in(actor, ds.get("owner_org")),
     }
 
 
-def _page(
+def saved_views(session: Session, actor: Actor, resource_id: str) -> list[dict[str, Any]]:
+    """The resource's saved views, each chart with the table its spec reads (the page fetches its rows)."""
+    out = []
+    for view in views.list_views(session, actor, resource_id):
+        if view["view_type"] == "vega-lite":
+            view["table_id"] = chart_spec.table_of(view["spec"]["data"])
+        out.append(view)
+    return out
+
+
+def page_context(
     services: Services, name: str, resource_id: str, params: QueryParams, visitor: PortalSession | None
 ) -> dict[str, Any]:
     with transaction(services.sessions) as session:
@@ -152,7 +165,7 @@ async def resource_page(request: Request, name: str, resource_id: str) -> Respon
     services: Services = request.app.state.services
     try:
         context = await run_in_threadpool(
-            _page, services, name, resource_id, request.query_params, current(request)
+            page_context, services, name, resource_id, request.query_params, current(request)
         )
     except NotFound:
         return error_page(request, 404)

@@ -58,6 +58,7 @@ ACTIONS = [
     "package_search",
     "resource_create",
     "resource_patch",
+    "resource_view_create",
     "organization_create",
     "organization_member_create",
     "group_show",

@@ -111,6 +111,8 @@ def test_missing_or_wrong_csrf_token_is_a_403_page(
         "/dataset/d1/publish",
         "/dataset/d1/unpublish",
         "/dataset/d1/resource/new",
+        "/dataset/d1/resource/r1/views",
+        "/dataset/d1/resource/r1/views/v1/delete",
         f"/user/{name}/api-tokens",
         f"/user/{name}/api-tokens/x/revoke",
         "/ckan-admin/users",

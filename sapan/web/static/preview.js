@@ -9,15 +9,20 @@
   if (!configElement) return;
   const config = JSON.parse(configElement.textContent);
   const fieldType = Object.fromEntries(config.fields.map((f) => [f.id, f.type]));
-  let records = null;
+  const tables = {};  // table id -> a promise of its rows
 
-  async function load() {
-    if (records) return records;
-    const url = "/api/3/action/datastore_search?limit=5000&resource_id=" + encodeURIComponent(config.resource_id);
-    const answer = await fetch(url, { headers: { Accept: "application/json" } });
-    const body = await answer.json();
-    records = body.success ? body.result.records : [];
-    return records;
+  function dataUrl(tableId) {
+    return "/api/3/action/datastore_search?resource_id=" + encodeURIComponent(tableId) + "&limit=5000";
+  }
+
+  function load(tableId) {
+    const id = tableId || config.resource_id;
+    if (!tables[id]) {
+      tables[id] = fetch(dataUrl(id), { headers: { Accept: "application/json" } })
+        .then((answer) => answer.json())
+        .then((body) => (body.success ? body.result.records : []));
+    }
+    return tables[id];
   }
 
   function vlType(name) {
@@ -43,14 +48,18 @@
     };
   }
 
-  async function draw(form) {
-    const target = document.getElementById("chart");
-    const values = await load();
+  const EMBED = {
+    renderer: "svg", actions: false, defaultStyle: false, tooltip: false, ast: true, expr: vega.expressionInterpreter,
+  };
+
+  async function embed(target, chart, values) {
     if (!values.length) { target.textContent = config.no_data; return; }
-    await vegaEmbed(target, spec(form, values), {
-      renderer: "svg", actions: false, defaultStyle: false, tooltip: false, ast: true, expr: vega.expressionInterpreter,
-    });
+    await vegaEmbed(target, Object.assign({}, chart, { data: { values } }), EMBED);
     target.dataset.rendered = "true";
+  }
+
+  async function draw(form) {
+    await embed(document.getElementById("chart"), spec(form, []), await load());
   }
 
   const form = document.getElementById("chart-form");
@@ -58,6 +67,23 @@
     const numeric = form.y.querySelector("option[data-numeric]");
     if (numeric) numeric.selected = true;
     form.addEventListener("submit", (event) => { event.preventDefault(); draw(form); });
+  }
+
+  // "Save as view": the builder's spec travels without its rows, with a reference to the table
+  // instead (the server checks it and stores only what passes).
+  const viewForm = document.getElementById("view-form");
+  if (viewForm && form) {
+    viewForm.addEventListener("submit", () => {
+      const saved = spec(form, []);
+      saved.data = { url: dataUrl(config.resource_id), format: { type: "json", property: "result.records" } };
+      document.getElementById("view-spec").value = JSON.stringify(saved);
+    });
+  }
+
+  // Saved views: each spec is drawn with its table's rows, fetched as the builder fetches them.
+  for (const target of document.querySelectorAll(".saved-chart[data-view]")) {
+    const saved = JSON.parse(document.getElementById("view-spec-" + target.dataset.view).textContent);
+    load(saved.table_id).then((values) => embed(target, saved.spec, values));
   }
 
   async function drawMap() {
