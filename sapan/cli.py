@@ -5,20 +5,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 
+from sapan.cli_context import cli_actor, err, fail, one_transaction
 from sapan.cli_harvest import harvest_app
 from sapan.config import Settings
 from sapan.errors import SapanError
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from sapan.accounts.service import Actor
 
 app = typer.Typer(help="Sapan (สะพาน): an open-government-data portal.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -32,12 +27,6 @@ app.add_typer(datastore_app, name="datastore")
 app.add_typer(token_app, name="token")
 app.add_typer(search_app, name="search")
 app.add_typer(harvest_app, name="harvest")
-err = Console(stderr=True)
-
-
-def _fail(exc: SapanError) -> None:
-    err.print(f"[red]Error:[/red] {exc}")
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -147,7 +136,7 @@ def user_add(
         with transaction(services.sessions) as session:
             create_user(session, name, email=email, password=password, sysadmin=sysadmin)
     except SapanError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         services.close()
     err.print(f"User {name} added{' (sysadmin)' if sysadmin else ''}.")
@@ -169,7 +158,7 @@ def token_create(
         with transaction(services.sessions) as session:
             _, plain = create_token(session, get_user(session, user), name, expires_in, by="cli")
     except SapanError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         services.close()
     typer.echo(plain)
@@ -189,7 +178,7 @@ def demo() -> None:
                 services, lambda done, total: progress.update(task, completed=done, total=total)
             )
     except SapanError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         services.close()
     err.print("Added " + ", ".join(f"{n} {kind}" for kind, n in added.items()))
@@ -232,7 +221,7 @@ def datastore_ingest(resource_id: str) -> None:
                 ),
             )
     except SapanError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         services.close()
     sheets = f" in {result['tables']} tables (one per sheet)" if result["tables"] > 1 else ""
@@ -287,15 +276,6 @@ partner_app = typer.Typer(help="Data-flow agreements with partner portals.", no_
 app.add_typer(partner_app, name="partner")
 
 
-def _cli_actor(session: Session) -> Actor:
-    """The site's sysadmin, named `cli` in the audit log (as other CLI changes are)."""
-    from dataclasses import replace
-
-    from sapan.accounts.service import site_actor
-
-    return replace(site_actor(session), name="cli")
-
-
 @partner_app.command("add")
 def partner_add(
     name: str,
@@ -314,39 +294,25 @@ def partner_add(
     starts: Annotated[str, typer.Option(help="When it comes into force (default: now).")] = "",
 ) -> None:
     """Record a data-flow agreement and print only the partner's API token (shown this once)."""
-    from sapan.db import transaction
     from sapan.governance.agreements import create_partner
-    from sapan.services import build_services
 
     data = {
         "name": name, "country": country, "base_url": base_url, "expires": expires, "title": title,
         "allowed_data_categories": category or [], "allowed_classifications": classification or [],
         "purposes": purpose or [], "licence_conditions": licence_conditions, "starts": starts,
     }  # fmt: skip
-    services = build_services(Settings())
-    try:
-        with transaction(services.sessions) as session:
-            _, plain = create_partner(session, _cli_actor(session), data)
-    except SapanError as exc:
-        _fail(exc)
-    finally:
-        services.close()
+    with one_transaction() as session:
+        _, plain = create_partner(session, cli_actor(session), data)
     typer.echo(plain)
 
 
 @partner_app.command("list")
 def partner_list() -> None:
     """One line per agreement: name, country, state, expiry, base URL."""
-    from sapan.db import transaction
     from sapan.governance.agreements import list_partners, partner_dict
-    from sapan.services import build_services
 
-    services = build_services(Settings())
-    try:
-        with transaction(services.sessions) as session:
-            rows = [partner_dict(a) for a in list_partners(session, _cli_actor(session))]
-    finally:
-        services.close()
+    with one_transaction() as session:
+        rows = [partner_dict(a) for a in list_partners(session, cli_actor(session))]
     for row in rows:
         typer.echo("\t".join([row["name"], row["country"], row["state"], row["expires"], row["base_url"]]))
 
@@ -356,16 +322,8 @@ def partner_revoke(
     name: str, reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = ""
 ) -> None:
     """Revoke a data-flow agreement: the partner's token stops working at once."""
-    from sapan.db import transaction
     from sapan.governance.agreements import revoke_partner
-    from sapan.services import build_services
 
-    services = build_services(Settings())
-    try:
-        with transaction(services.sessions) as session:
-            revoke_partner(session, _cli_actor(session), name, reason)
-    except SapanError as exc:
-        _fail(exc)
-    finally:
-        services.close()
+    with one_transaction() as session:
+        revoke_partner(session, cli_actor(session), name, reason)
     err.print(f"Agreement {name} revoked.")

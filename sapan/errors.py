@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class SapanError(Exception):
     """Base of every error a user may see."""
@@ -29,6 +32,19 @@ class ValidationError(SapanError):
     @classmethod
     def one(cls, field: str, message: str) -> ValidationError:
         return cls({field: [message]})
+
+
+def json_object(value: Any, field: str) -> dict[str, Any]:
+    """A parameter that is a JSON object, sent as an object or as JSON text (CKAN's clients send both);
+    a ValidationError naming the field otherwise."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ValidationError.one(field, f"Must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValidationError.one(field, "Must be a JSON object")
+    return value
 
 
 class PayloadTooLarge(SapanError):

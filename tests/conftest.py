@@ -163,3 +163,12 @@ def org(api: Api, sysadmin: str) -> dict[str, Any]:
         "organization_create", sysadmin, name="nso", title="สำนักงานสถิติแห่งชาติ / National Statistical Office"
     )
     return result
+
+
+@pytest.fixture()
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For CLI tests: a fresh SAPAN_HOME with its own SQLite database and files."""
+    monkeypatch.setenv("SAPAN_HOME", str(tmp_path))
+    monkeypatch.delenv("SAPAN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SAPAN_STORAGE_URL", raising=False)
+    return tmp_path

@@ -5,7 +5,6 @@ edit rights in its organization. Dicts have CKAN's shape: the view's config keys
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +16,7 @@ from sapan.catalog import chart_spec
 from sapan.catalog.models import Resource, ResourceView
 from sapan.catalog.resources import get_resource
 from sapan.datastore.models import DatastoreTable
-from sapan.errors import NotFound, ValidationError
+from sapan.errors import NotFound, ValidationError, json_object
 
 VIEW_TYPES = ("vega-lite", "datatables_view")
 CORE_KEYS = frozenset(
@@ -67,14 +66,7 @@ def _config(session: Session, res: Resource, view_type: str, data: dict[str, Any
     or JSON text) is read too."""
     given = {k: v for k, v in data.items() if k not in CORE_KEYS}
     if data.get("config") not in (None, ""):
-        raw = data["config"]
-        try:
-            extra = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError as exc:
-            raise ValidationError.one("config", "Must be a JSON object") from exc
-        if not isinstance(extra, dict):
-            raise ValidationError.one("config", "Must be a JSON object")
-        given = {**extra, **given}
+        given = {**json_object(data["config"], "config"), **given}
     if view_type == "datatables_view":
         unknown = sorted(set(given) - {"filterable", "responsive"})
         if unknown:

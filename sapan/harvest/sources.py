@@ -16,7 +16,7 @@ from sapan.accounts.service import Actor
 from sapan.catalog.dictize import iso
 from sapan.catalog.groups import get_group
 from sapan.db import utcnow
-from sapan.errors import NotFound, ValidationError
+from sapan.errors import NotFound, ValidationError, json_object
 from sapan.harvest.backend import FREQUENCIES, SOURCE_TYPES, Backend, SourceSettings
 from sapan.harvest.models import HarvestJob, HarvestObject, HarvestSource
 from sapan.jobs.service import enqueue
@@ -57,13 +57,7 @@ def parse_config(session: Session, raw: Any) -> dict[str, Any]:
     the field `config` and says what is wrong."""
     if raw is None or raw == "":
         return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise ValidationError.one("config", f"Must be a JSON object: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ValidationError.one("config", "Must be a JSON object")
+    raw = json_object(raw, "config")
     known = {*LIST_KEYS, "api_token", "name_prefix", "fetch_resources", "owner_org", "page_size", "timeout"}
     unknown = sorted(set(raw) - known)
     if unknown:

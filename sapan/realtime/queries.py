@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sapan.api.params import int_param
 from sapan.datastore import engine
-from sapan.errors import ValidationError
+from sapan.errors import ValidationError, json_object
 from sapan.realtime.history import COLUMNS, observation_dict, recent_rows, source
 from sapan.realtime.mappings import parse_time
 from sapan.realtime.models import Feed, LatestValue, Observation
@@ -229,16 +229,7 @@ FIELDS = [
 def datastore_view(session: Session, storage: Storage, feed: Feed, data: dict[str, Any]) -> dict[str, Any]:
     """datastore_search over a feed: its recent observations (not yet compacted), newest first;
     filters on entity and variable, limit and offset."""
-    filters = data.get("filters") or {}
-    if isinstance(filters, str):
-        import json
-
-        try:
-            filters = json.loads(filters)
-        except ValueError as exc:
-            raise ValidationError.one("filters", f"Not valid JSON: {exc}") from exc
-    if not isinstance(filters, dict):
-        raise ValidationError.one("filters", "Must be an object: {field: value}")
+    filters = json_object(data.get("filters") or {}, "filters")
     unknown = set(filters) - {"entity", "variable"}
     if unknown:
         raise ValidationError.one(

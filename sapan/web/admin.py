@@ -12,18 +12,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sapan.accounts import permissions
 from sapan.accounts import service as accounts
 from sapan.catalog import groups
 from sapan.db import transaction
-from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.errors import NotFound, ValidationError
 from sapan.services import Services
 from sapan.web import csrf
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, refusal_page, render
+from sapan.web.rendering import guarded, render
 from sapan.web.session import PortalSession, actor_in
 
 router = APIRouter(include_in_schema=False)
@@ -45,13 +44,8 @@ def _as_sysadmin(services: Services, visitor: PortalSession, work: Work) -> dict
 async def _run(request: Request, work: Work) -> Response | dict[str, Any]:
     visitor = login_required(request)
     services: Services = request.app.state.services
-    try:
-        found: dict[str, Any] = await run_in_threadpool(_as_sysadmin, services, visitor, work)
-        return found
-    except NotFound:
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    found: Response | dict[str, Any] = await guarded(request, _as_sysadmin, services, visitor, work)
+    return found
 
 
 async def _page(request: Request, template: str, listing: Work, change: Work | None = None) -> Response:

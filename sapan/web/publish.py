@@ -19,12 +19,12 @@ from sapan.accounts.service import Actor
 from sapan.catalog import datasets, groups, licenses
 from sapan.catalog.context import CatalogConfig
 from sapan.db import transaction
-from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.errors import NotAuthorized, ValidationError
 from sapan.governance import audit
 from sapan.services import Services
 from sapan.web import csrf, forms
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, refusal_page, render
+from sapan.web.rendering import guarded, refusal_page, render
 from sapan.web.session import PortalSession, actor_in
 
 router = APIRouter(include_in_schema=False)
@@ -126,12 +126,9 @@ def _edit_form(services: Services, visitor: PortalSession, name: str) -> dict[st
 async def _edit_page(request: Request, name: str, extra: dict[str, Any], status_code: int = 200) -> Response:
     visitor = login_required(request)
     services: Services = request.app.state.services
-    try:
-        context = await run_in_threadpool(_edit_form, services, visitor, name)
-    except (NotFound, ValidationError):
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    context = await guarded(request, _edit_form, services, visitor, name)
+    if isinstance(context, Response):
+        return context
     return render(request, "dataset_form.html", {**context, **extra}, status_code=status_code)
 
 
@@ -164,12 +161,9 @@ async def edit_dataset(request: Request, name: str) -> Response:
     form = await csrf.checked_form(request)
     services: Services = request.app.state.services
     data = forms.read_dataset_form(forms.dataset_form(services.catalog.profile), form)
-    try:
-        context = await run_in_threadpool(_patch, services, visitor, name, data)
-    except NotFound:
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    context = await guarded(request, _patch, services, visitor, name, data)
+    if isinstance(context, Response):
+        return context
     if "changed" in context:
         return RedirectResponse(f"/dataset/{quote(context['changed']['name'])}", status_code=303)
     return render(request, "dataset_form.html", context, status_code=400)
@@ -197,12 +191,9 @@ async def _visibility(request: Request, name: str, private: bool) -> Response:
     visitor = login_required(request)
     await csrf.checked_form(request)
     services: Services = request.app.state.services
-    try:
-        refusals = await run_in_threadpool(_set_private, services, visitor, name, private)
-    except NotFound:
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    refusals = await guarded(request, _set_private, services, visitor, name, private)
+    if isinstance(refusals, Response):
+        return refusals
     if refusals:
         return await _edit_page(request, name, {"publish_refusals": refusals}, status_code=409)
     return RedirectResponse(f"/dataset/{quote(name)}", status_code=303)

@@ -12,8 +12,10 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.web import i18n, session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -122,3 +124,15 @@ def refusal_page(
     """A readable 403 (reason "csrf" or "forbidden"), 413 ("too_large") or 429 ("throttled") page."""
     context = {"status": status_code, "reason": reason, "message": message}
     return render(request, "refused.html", context, status_code, headers)
+
+
+async def guarded(request: Request, call: Any, *args: Any) -> Any:
+    """Run a page's data call in a worker thread. What the domain refuses becomes a readable page
+    (never a 500): 404 for what is not there or not readable, 403 naming what is not allowed. The
+    caller tells the two apart by `isinstance(answer, Response)`."""
+    try:
+        return await run_in_threadpool(call, *args)
+    except (NotFound, ValidationError):
+        return error_page(request, 404)
+    except NotAuthorized as exc:
+        return refusal_page(request, 403, "forbidden", str(exc))

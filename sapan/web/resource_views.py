@@ -20,7 +20,7 @@ from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.services import Services
 from sapan.web import csrf
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, refusal_page, render
+from sapan.web.rendering import error_page, guarded, refusal_page, render
 from sapan.web.resource import page_context
 from sapan.web.session import PortalSession, actor_in
 
@@ -78,12 +78,9 @@ async def delete_view(request: Request, name: str, resource_id: str, view_id: st
     visitor = login_required(request)
     await csrf.checked_form(request)
     services: Services = request.app.state.services
-    try:
-        await run_in_threadpool(_delete, services, visitor, resource_id, view_id)
-    except (NotFound, ValidationError):
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    refused = await guarded(request, _delete, services, visitor, resource_id, view_id)
+    if isinstance(refused, Response):
+        return refused
     return RedirectResponse(
         f"/dataset/{quote(name)}/resource/{quote(resource_id)}#views-title", status_code=303
     )

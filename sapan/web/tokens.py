@@ -7,16 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sapan.accounts import service as accounts
 from sapan.db import transaction
-from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.errors import NotAuthorized, NotFound
 from sapan.services import Services
 from sapan.web import csrf
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, refusal_page, render
+from sapan.web.rendering import guarded, render
 from sapan.web.session import PortalSession, actor_in
 
 router = APIRouter(include_in_schema=False)
@@ -50,21 +49,11 @@ def _revoke(services: Services, visitor: PortalSession, name: str, token_id: str
         accounts.revoke_token(session, actor, token_id=token_id)
 
 
-async def _answer(request: Request, call: Any, *args: Any) -> Response | dict[str, Any]:
-    try:
-        found: dict[str, Any] = await run_in_threadpool(call, *args)
-        return found
-    except (NotFound, ValidationError):
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
-
-
 @router.get("/user/{name}/api-tokens")
 async def token_page(request: Request, name: str) -> Response:
     visitor = login_required(request)
     services: Services = request.app.state.services
-    context = await _answer(request, _tokens, services, visitor, name)
+    context = await guarded(request, _tokens, services, visitor, name)
     return context if isinstance(context, Response) else render(request, "api_tokens.html", context)
 
 
@@ -74,7 +63,7 @@ async def create_token(request: Request, name: str) -> Response:
     form = await csrf.checked_form(request)
     services: Services = request.app.state.services
     label = str(form.get("name") or "").strip()
-    context = await _answer(request, _tokens, services, visitor, name, label)
+    context = await guarded(request, _tokens, services, visitor, name, label)
     return context if isinstance(context, Response) else render(request, "api_tokens.html", context)
 
 
@@ -83,10 +72,7 @@ async def revoke_token(request: Request, name: str, token_id: str) -> Response:
     visitor = login_required(request)
     await csrf.checked_form(request)
     services: Services = request.app.state.services
-    try:
-        await run_in_threadpool(_revoke, services, visitor, name, token_id)
-    except NotFound:
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
+    refused = await guarded(request, _revoke, services, visitor, name, token_id)
+    if isinstance(refused, Response):
+        return refused
     return RedirectResponse(f"/user/{name}/api-tokens", status_code=303)

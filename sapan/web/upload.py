@@ -22,7 +22,7 @@ from sapan.errors import NotAuthorized, NotFound, ValidationError
 from sapan.services import Services
 from sapan.web import csrf, forms, i18n
 from sapan.web.auth import login_required
-from sapan.web.rendering import error_page, language_of, refusal_page, render
+from sapan.web.rendering import error_page, guarded, language_of, refusal_page, render
 from sapan.web.session import PortalSession, actor_in
 
 router = APIRouter(include_in_schema=False)
@@ -37,21 +37,11 @@ def _dataset(services: Services, visitor: PortalSession, name: str) -> dict[str,
         return ds
 
 
-async def _guarded(request: Request, call: Any, *args: Any) -> Any:
-    """Run a page's data call; a readable page for what the domain refuses."""
-    try:
-        return await run_in_threadpool(call, *args)
-    except (NotFound, ValidationError):
-        return error_page(request, 404)
-    except NotAuthorized as exc:
-        return refusal_page(request, 403, "forbidden", str(exc))
-
-
 @router.get("/dataset/{name}/resource/new")
 async def upload_form(request: Request, name: str) -> Response:
     visitor = login_required(request)
     services: Services = request.app.state.services
-    ds = await _guarded(request, _dataset, services, visitor, name)
+    ds = await guarded(request, _dataset, services, visitor, name)
     if isinstance(ds, Response):
         return ds
     return render(request, "upload.html", upload_context(services, ds, {}, {}))
@@ -109,7 +99,7 @@ async def upload(request: Request, name: str) -> Response:
         if wants_json:
             messages = [f"{k}: {m}" for k, found in exc.errors.items() for m in found]
             return JSONResponse({"errors": messages}, status_code=400)
-        ds = await _guarded(request, _dataset, services, visitor, name)
+        ds = await guarded(request, _dataset, services, visitor, name)
         if isinstance(ds, Response):
             return ds
         context = upload_context(services, ds, {**values, **profile_values}, exc.errors)
@@ -166,7 +156,7 @@ def ingest_status(services: Services, visitor: PortalSession, name: str, resourc
 async def ingest_page(request: Request, name: str, resource_id: str) -> Response:
     visitor = login_required(request)
     services: Services = request.app.state.services
-    context = await _guarded(request, ingest_status, services, visitor, name, resource_id)
+    context = await guarded(request, ingest_status, services, visitor, name, resource_id)
     if isinstance(context, Response):
         return context
     partial = request.headers.get("hx-request") == "true"

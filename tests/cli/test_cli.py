@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from sapan.accounts.service import actor_for_token
@@ -12,14 +11,6 @@ from sapan.cli import app
 from sapan.config import Settings
 from sapan.db import transaction
 from sapan.services import build_services
-
-
-@pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SAPAN_HOME", str(tmp_path))
-    monkeypatch.delenv("SAPAN_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SAPAN_STORAGE_URL", raising=False)
-    return tmp_path
 
 
 def test_init_user_add_and_token_create(env: Path) -> None:

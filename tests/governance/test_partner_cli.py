@@ -16,14 +16,6 @@ from sapan.governance.audit import entries
 from sapan.services import build_services
 
 
-@pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SAPAN_HOME", str(tmp_path))
-    monkeypatch.delenv("SAPAN_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SAPAN_STORAGE_URL", raising=False)
-    return tmp_path
-
-
 def test_partner_add_list_revoke(env: Path) -> None:
     runner = CliRunner()
     args = ["partner", "add", "sg-portal", "--country", "SG", "--base-url", "https://data.sg.example",
