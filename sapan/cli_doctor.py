@@ -249,10 +249,10 @@ def _redis(settings: Settings) -> Iterator[Check]:
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         if isinstance(value, str) and value.startswith(("redis://", "rediss://")):
-            yield _redis_ping(f"SAPAN_{name.upper()}", value)
+            yield redis_check(f"SAPAN_{name.upper()}", value)
 
 
-def _redis_ping(variable: str, url: str) -> Check:
+def redis_check(variable: str, url: str) -> Check:
     shown = _without_credentials(url)
     try:
         parts = urlsplit(url)

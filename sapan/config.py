@@ -94,16 +94,15 @@ class Settings(BaseSettings):
         description="Log lines as `text` (for a terminal) or `json` (one object per line with timestamp, "
         "level, logger, message, request_id, route, status, duration_ms: for a log shipper in production).",
     )
-    log_level: Literal["debug", "info", "warning", "error"] = Field(
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         "warning",
         description="Least severe log level written (`info` adds one access line per request and one per "
         "job start and end).",
     )
     metrics_token: str | None = Field(
         None,
-        description="When set, /metrics answers only requests with `Authorization: Bearer <this token>`. "
-        "Several processes aggregate their metrics when PROMETHEUS_MULTIPROC_DIR names a shared, "
-        "emptied-at-start folder (see docs/observability.md).",
+        description="When set, /metrics answers only requests with `Authorization: Bearer <this token>` "
+        "(Prometheus: `authorization: {credentials: ...}` in the scrape config). Default: open.",
     )
     readyz_timeout: float = Field(
         2.0, gt=0, description="Seconds /readyz waits for each of the database, storage and queue checks."

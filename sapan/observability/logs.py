@@ -24,7 +24,7 @@ FIELDS = ("route", "method", "path", "status", "duration_ms", "job_id", "job_kin
 REDACTED = "[redacted]"
 _PATTERNS = (
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), rf"\1 {REDACTED}"),
-    (re.compile(r"(://[^:/@\s]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),  # user:password@ in URLs
+    (re.compile(r"(://[^:/@\s]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),  # (user):password@ in URLs
     (
         re.compile(
             r"(?i)\b(authorization|x-ckan-api-key|api[_-]?key|api[_-]?token|password|passwd|secret[_-]?key"

@@ -17,12 +17,16 @@ UNMATCHED = "<unmatched>"
 QUIET = {"/healthz", "/readyz", "/metrics"}  # probed every few seconds: logged at debug level only
 
 
-def route_label(scope: Scope) -> str:
-    """The route's template ("/dataset/{name}", one per Action API action), never the concrete URL:
-    label values stay few however many URLs are requested."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED
+def route_label(scope: Scope, root_path: str = "") -> str:
+    """The route's template ("/dataset/{name}", one per Action API action; "/static/{path}" for a
+    mounted app), never the concrete URL: label values stay few however many URLs are requested."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    mounted = scope.get("root_path", "")
+    if isinstance(mounted, str) and mounted != root_path:  # a Mount moved the root: its prefix
+        return f"{mounted.removeprefix(root_path)}/{{path}}"
+    return UNMATCHED
 
 
 class RequestObserver:
@@ -33,6 +37,7 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        root_path = scope.get("root_path", "")
         rid = context.accepted_or_new(Headers(scope=scope).get("x-request-id"))
         token = context.bind(rid)
         started = time.perf_counter()
@@ -49,7 +54,7 @@ class RequestObserver:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route, method = route_label(scope), scope["method"]
+            route, method = route_label(scope, root_path), scope["method"]
             observe_request(route, method, status, seconds)
             log.log(
                 logging.DEBUG if route in QUIET else logging.INFO,

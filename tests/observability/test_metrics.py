@@ -75,7 +75,9 @@ def test_route_labels_are_templates_not_urls(client: TestClient) -> None:
     before = Scrape(client)
     for path in ("/dataset/one", "/dataset/สอง", "/api/3/action/no_such_action", "/no/such/page"):
         client.get(path)
+    assert client.get("/static/portal.css").status_code == 200
     after = Scrape(client)
+    assert after.delta(before, HTTP, route="/static/{path}", status="2xx") == 1
     assert after.delta(before, HTTP, route="/dataset/{name}", method="GET") == 2
     assert after.delta(before, HTTP, route="/api/3/action/{name}", status="4xx") == 1
     assert after.delta(before, HTTP, route="<unmatched>", status="4xx") == 1
