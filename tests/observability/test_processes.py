@@ -1,7 +1,7 @@
-"""Real processes, as deployed: `sapan serve` writing JSON logs (its own lines and uvicorn's) and a
-separate `sapan worker` that runs the ingest an upload enqueued. The upload's request id is in the
-worker's log lines; with PROMETHEUS_MULTIPROC_DIR the server's /metrics counts the rows the worker
-ingested; no token or secret appears in any line."""
+"""Real processes, as deployed: `sapan serve --workers 2` writing JSON logs (its own lines and
+uvicorn's) and a separate `sapan worker` that runs the ingest an upload enqueued. The upload's request id
+is in the worker's log lines; with PROMETHEUS_MULTIPROC_DIR the /metrics of either web process counts
+every web process's requests and the rows the worker ingested; no token or secret appears in any line."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_serve_and_a_separate_worker_share_request_ids_and_metrics(env: Path) ->
     services.close()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "sapan", "serve", "--port", str(port)],
+        [sys.executable, "-m", "sapan", "serve", "--port", str(port), "--workers", "2"],
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -74,6 +74,8 @@ def test_serve_and_a_separate_worker_share_request_ids_and_metrics(env: Path) ->
             env=environment, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert worker.returncode == 0, worker.stderr
+        for _ in range(12):  # new connections: the two web processes take turns accepting them
+            assert httpx.get(f"{base}/api/3/action/site_read").status_code == 200
         assert httpx.get(f"{base}/metrics").status_code == 401
         metrics = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     finally:
@@ -84,6 +86,12 @@ def test_serve_and_a_separate_worker_share_request_ids_and_metrics(env: Path) ->
     assert sample(metrics, "sapan_job_duration_seconds_count", {"kind": "ingest", "outcome": "done"}) == 1
     route = {"route": "/api/3/action/resource_create", "status": "2xx"}
     assert sample(metrics, "sapan_http_request_duration_seconds_count", route) == 1
+    site_read = {"route": "/api/3/action/site_read", "status": "2xx"}
+    assert sample(metrics, "sapan_http_request_duration_seconds_count", site_read) == 12
+    writers = {path.stem.rsplit("_", 1)[1] for path in (env / "prometheus").glob("*.db")}
+    assert (
+        len(writers) >= 2
+    )  # the worker's process and the web processes' (which answered is the kernel's choice)
     served, worked = json_entries(served_log), json_entries(worker.stderr)
     assert any(e["logger"].startswith("uvicorn") and "Started server process" in e["message"] for e in served)
     access = [e for e in served if e["logger"] == "sapan.access" and e["request_id"] == "e2e-upload-1"]
