@@ -14,6 +14,8 @@ from sapan.config import Settings
 from sapan.harvest.schedule import HarvestScheduler
 from sapan.jobs.handlers import handlers
 from sapan.jobs.service import Worker
+from sapan.observability import routes as observability
+from sapan.observability.middleware import RequestObserver
 from sapan.realtime.polling import Scheduler
 from sapan.services import Services, build_services
 from sapan.web import pages
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     if services is not None:
         app.state.services = services
+    app.include_router(observability.router)  # first: probes match before any page route
     app.include_router(actions_router.router)
     app.include_router(downloads.router)
     app.include_router(datastore_dump.router)
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     pages.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.portal_map_tiles_url))
+    app.add_middleware(RequestObserver)  # outermost: times and ids everything inside
     return app
 
 

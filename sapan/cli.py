@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress
 
 from sapan.cli_context import cli_actor, err, fail, one_transaction
+from sapan.cli_doctor import doctor
 from sapan.cli_harvest import harvest_app
 from sapan.config import Settings
 from sapan.errors import SapanError
@@ -27,6 +28,7 @@ app.add_typer(datastore_app, name="datastore")
 app.add_typer(token_app, name="token")
 app.add_typer(search_app, name="search")
 app.add_typer(harvest_app, name="harvest")
+app.command()(doctor)
 
 
 @app.command()
@@ -66,18 +68,24 @@ def serve(
 
     # Links in answers (upload URLs) must point where this server listens unless a public URL is set.
     os.environ.setdefault("SAPAN_SITE_URL", f"http://{host}:{port}")
+    from sapan.observability.logs import log_config
+    from sapan.observability.metrics import multiprocess_dir
+
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     err.print(f"Sapan on http://{host}:{port}  (API docs at /api/docs)")
+    if workers > 1 and multiprocess_dir() is None:
+        err.print("[yellow]/metrics shows one web process's counts: set PROMETHEUS_MULTIPROC_DIR[/yellow]")
     uvicorn.run(
         "sapan.app:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level=os.environ.get("SAPAN_LOG_LEVEL", "warning"),
-        access_log=False,
+        log_config=log_config(settings),  # uvicorn's lines and ours alike, text or JSON
+        log_level=settings.log_level,
+        access_log=False,  # the app writes its own access lines, with the request id and route
     )
 
 
@@ -91,9 +99,11 @@ def worker(
     from sapan.db import upgrade
     from sapan.jobs.handlers import handlers
     from sapan.jobs.service import run_one, run_pending
+    from sapan.observability.logs import configure_logging
     from sapan.services import build_services
 
     settings = Settings()
+    configure_logging(settings)
     upgrade(settings.resolved_database_url)
     services = build_services(settings)
     try:

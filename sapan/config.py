@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +88,30 @@ class Settings(BaseSettings):
     realtime_heartbeat_seconds: float = Field(
         15.0, description="Seconds between heartbeats on an idle real-time event stream."
     )
+
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as `text` (for a terminal) or `json` (one object per line with timestamp, "
+        "level, logger, message, request_id, route, status, duration_ms: for a log shipper in production).",
+    )
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "warning",
+        description="Least severe log level written (`info` adds one access line per request and one per "
+        "job start and end).",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="When set, /metrics answers only requests with `Authorization: Bearer <this token>` "
+        "(Prometheus: `authorization: {credentials: ...}` in the scrape config). Default: open.",
+    )
+    readyz_timeout: float = Field(
+        2.0, gt=0, description="Seconds /readyz waits for each of the database, storage and queue checks."
+    )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @cached_property
     def resolved_database_url(self) -> str:

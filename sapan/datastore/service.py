@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,7 @@ from sapan.db import new_id, transaction, utcnow
 from sapan.errors import NotFound, ValidationError
 from sapan.governance import audit, pii
 from sapan.jobs.service import enqueue, job_dict, latest_job
+from sapan.observability.metrics import ingested
 
 MAX_LIMIT = 32000
 
@@ -34,7 +36,7 @@ MAX_LIMIT = 32000
 def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
     """The `ingest` job: resource file -> one Parquet table (a table per sheet for a workbook). A
     failure is recorded on the resource's table and the previous tables keep serving."""
-    resource_id = payload["resource_id"]
+    resource_id, started = payload["resource_id"], time.perf_counter()
     with transaction(services.sessions) as session:
         stored = catalog_resources.stored_file(session, resource_id)
     storage = services.catalog.storage
@@ -61,7 +63,9 @@ def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[st
         remove_workdir(workdir)
     _record(services, resource_id, written)
     progress(1.0, "done")
-    return {"rows": sum(t.rows for t in written), "fields": len(written[0].fields), "tables": len(written)}
+    rows = sum(t.rows for t in written)
+    ingested(kind or "csv", rows, time.perf_counter() - started)
+    return {"rows": rows, "fields": len(written[0].fields), "tables": len(written)}
 
 
 def _ingest_converted(

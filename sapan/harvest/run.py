@@ -19,6 +19,7 @@ from sapan.harvest.backend import Fetcher, HarvestFailed, Progress, SourceSettin
 from sapan.harvest.inbound import flow_refusal
 from sapan.harvest.models import HarvestJob, HarvestSource
 from sapan.harvest.sources import backend_for, settings_of
+from sapan.observability.metrics import harvested
 
 log = logging.getLogger("sapan.harvest")
 
@@ -80,6 +81,7 @@ def run_job(services: Any, job_id: str, progress: Progress) -> dict[str, Any]:
         # No progress writes from here on: on SQLite they would wait for this transaction's write lock.
         outcome = Applier(session, services.catalog, source).apply(listing)
         _finish(session, job_id, source, outcome, fetcher.bytes)
+    harvested(source.source_type, outcome.counts)
     return {"harvest_job_id": job_id, **outcome.counts}
 
 
@@ -109,6 +111,7 @@ def _failed(services: Any, job_id: str, source: SourceSettings, error: str, fetc
                 "created": [], "updated": [], "deleted": [], "bytes": fetched, "failed": error[:500],
             },
         )  # fmt: skip
+    harvested(source.source_type, None)
     raise HarvestFailed(error)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sapan.db import transaction, utcnow
 from sapan.errors import NotFound, SapanError
 from sapan.jobs.models import Job
+from sapan.observability.jobs import JobRun, stamped
 
 log = logging.getLogger("sapan.jobs")
 Progress = Callable[[float, str], None]
@@ -21,7 +22,7 @@ Handler = Callable[[Any, dict[str, Any], Progress], dict[str, Any]]
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> Job:
-    job = Job(kind=kind, payload=payload)
+    job = Job(kind=kind, payload=stamped(payload))  # the request id follows the work into its logs
     session.add(job)
     session.flush()
     return job
@@ -87,6 +88,7 @@ def run_one(services: Any, handlers: dict[str, Handler]) -> bool:
             if row is not None:
                 row.progress, row.message = max(0.0, min(fraction, 1.0)), message
 
+    run = JobRun(job_id, kind, payload)
     try:
         result = handlers[kind](services, payload, progress)
         state, error = "done", None
@@ -95,6 +97,7 @@ def run_one(services: Any, handlers: dict[str, Handler]) -> bool:
     except Exception as exc:  # a bug or bad file: the job fails, the worker goes on
         log.exception("job %s (%s) failed", job_id, kind)
         result, state, error = {}, "failed", f"{type(exc).__name__}: {exc}"
+    run.end(state)
     with transaction(services.sessions) as session:
         row = session.get(Job, job_id)
         if row is not None:

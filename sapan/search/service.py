@@ -16,6 +16,7 @@ from sapan.catalog.context import CatalogConfig
 from sapan.catalog.profiles import Profile
 from sapan.errors import ValidationError
 from sapan.governance.classification import PUBLIC_CATEGORY
+from sapan.observability.metrics import timed_search
 from sapan.search import index, neighbours, vectors
 from sapan.search.crosslingual import Translated, TranslationOptions, translate_query
 from sapan.search.documents import Document, build_document
@@ -105,6 +106,7 @@ def _visibility(actor: Actor, query: SearchQuery) -> Visibility:
     return Visibility(states, clearances=tuple((org, actor.clearances.get(org, 0)) for org in actor.roles))
 
 
+@timed_search
 def search_datasets(session: Session, cfg: CatalogConfig, actor: Actor, query: SearchQuery) -> dict[str, Any]:
     """Search the datasets `actor` may see. Returns CKAN's {count, results, facets, search_facets, sort};
     raises ValidationError for parameters it cannot read (never a server error)."""
