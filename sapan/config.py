@@ -34,6 +34,19 @@ class Settings(BaseSettings):
         True,
         description="Run background jobs (ingest) inside each `sapan serve` process (each job runs once).",
     )
+    job_max_attempts: int = Field(
+        5,
+        description="Runs a background job gets when it fails for a passing reason (database or network "
+        "away, its worker killed) before it is marked failed.",
+    )
+    job_retry_seconds: float = Field(
+        10.0, description="Wait before a failed job's first retry; each further retry waits twice as long."
+    )
+    job_lease_seconds: float = Field(
+        60.0,
+        description="How long a worker holds a job without a heartbeat; a job whose worker died is taken "
+        "over by another worker after this.",
+    )
     datastore_sql_timeout: float = Field(5.0, description="Seconds a datastore_search_sql query may run.")
     datastore_sql_max_rows: int = Field(
         32000, description="Rows a datastore_search_sql answer returns at most."
