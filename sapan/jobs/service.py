@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sapan.db import transaction, utcnow
+from sapan.db import database_unavailable, transaction, utcnow
 from sapan.errors import NotFound, SapanError
 from sapan.jobs.models import Job
 
@@ -74,16 +74,10 @@ def transient(exc: BaseException) -> bool:
     """Whether a failure may pass on its own (database or network away, storage hiccup): such a job is
     retried with backoff. Bad input (SapanError) and bugs fail at once."""
     import httpx
-    from sqlalchemy import exc as sa_exc
 
     if isinstance(exc, SapanError):
         return False
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, sa_exc.OperationalError) and type(exc.orig).__module__ == "sqlite3":
-        # SQLite says OperationalError for bad SQL too: only a busy or unreadable file passes
-        return any(word in str(exc.orig) for word in ("locked", "busy", "disk I/O", "unable to open"))
-    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+    if database_unavailable(exc):
         return True
     if isinstance(exc, httpx.TransportError):
         return True
