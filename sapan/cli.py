@@ -68,6 +68,7 @@ def serve(
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    settings.resolved_secret_key  # noqa: B018 - made once here, before the web processes share it
     err.print(f"Sapan on http://{host}:{port}  (API docs at /api/docs)")
     uvicorn.run(
         "sapan.app:app_from_env",
