@@ -56,6 +56,14 @@ def get_job(session: Session, job_id: str) -> Job:
     return job
 
 
+def unfinished(session: Session, job_ids: list[str]) -> set[str]:
+    """Which of these jobs are still queued or running (one given up after crashes is not)."""
+    if not job_ids:
+        return set()
+    found = session.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.state.in_(("queued", "running"))))
+    return set(found)
+
+
 def latest_job(session: Session, kind: str, key: str, value: str) -> Job | None:
     """The newest job of a kind whose payload has key=value (e.g. the last ingest of a resource)."""
     jobs = session.scalars(select(Job).where(Job.kind == kind).order_by(Job.created.desc()).limit(200))

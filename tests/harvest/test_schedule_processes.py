@@ -1,5 +1,6 @@
 """Two schedulers in two real processes (each with its own engine, as two `sapan worker`s) tick at the
-same moment over the same due sources: each due run is started exactly once."""
+same moment over the same due sources: each due run is started exactly once. A run whose workers all
+died does not keep the source from running again."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from sapan.db import transaction, utcnow
 from sapan.harvest.models import HarvestJob
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import _claim, run_one, worker_name
 from sapan.services import Services
 from tests.conftest import Api
 
@@ -71,3 +75,26 @@ def test_two_scheduler_processes_start_each_due_harvest_once(
             select(HarvestJob.source_id, func.count()).group_by(HarvestJob.source_id)
         )
         assert sorted(n for _, n in per_source) == [1] * SOURCES
+
+
+def test_a_run_given_up_after_its_workers_died_does_not_block_the_source(
+    api: Api, sysadmin: str, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.settings, "job_lease_seconds", 0.3)
+    monkeypatch.setattr(services.settings, "job_max_attempts", 1)
+    api.ok(
+        "harvest_source_create",
+        sysadmin,
+        name="nso",
+        url="http://127.0.0.1:9/catalog.ttl",
+        source_type="dcat",
+    )
+    lost = api.ok("harvest_job_create", sysadmin, source_id="nso")
+    with transaction(services.sessions) as session:  # a worker takes the run and is killed at once
+        assert _claim(session, services.settings, worker_name()) is not None
+    assert "source_id" in api.error("harvest_job_create", sysadmin, source_id="nso")  # it may yet finish
+    time.sleep(0.5)
+    assert run_one(services, handlers()) is False  # its lease expired on its last attempt: given up
+    again = api.ok("harvest_job_create", sysadmin, source_id="nso")
+    assert again["id"] != lost["id"]
+    assert api.ok("harvest_job_show", sysadmin, id=lost["id"])["status"] == "Failed"
