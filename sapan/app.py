@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 import sapan
-from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, realtime
+from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, outage, realtime
 from sapan.api.limits import BodyLimit
 from sapan.config import Settings
 from sapan.harvest.schedule import HarvestScheduler
 from sapan.jobs.handlers import handlers
+from sapan.jobs.recovery import recover
 from sapan.jobs.service import Worker
 from sapan.observability import routes as observability
 from sapan.observability.middleware import RequestObserver
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             worker = Worker(app.state.services, handlers())
             scheduler = Scheduler(app.state.services)
             harvests = HarvestScheduler(app.state.services)
+            threading.Thread(target=recover, args=(app.state.services,), daemon=True).start()
             worker.start()
             scheduler.start()
             harvests.start()
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(dcat.router)  # before the pages: /dataset/{id}.ttl would match /dataset/{name}
     app.include_router(realtime.router)
     pages.install(app)
+    outage.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.portal_map_tiles_url))
     app.add_middleware(RequestObserver)  # outermost: times and ids everything inside

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from typing import Annotated
 
 import typer
@@ -74,6 +73,7 @@ def serve(
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    settings.resolved_secret_key  # noqa: B018 - made once here, before the web processes share it
     err.print(f"Sapan on http://{host}:{port}  (API docs at /api/docs)")
     if workers > 1 and multiprocess_dir() is None:
         err.print("[yellow]/metrics shows one web process's counts: set PROMETHEUS_MULTIPROC_DIR[/yellow]")
@@ -95,10 +95,15 @@ def worker(
     idle: Annotated[float, typer.Option(help="Seconds to wait when the queue is empty.")] = 1.0,
 ) -> None:
     """Run background jobs (ingest, q index and personal-data scan) outside the web processes; any
-    number of workers may run against one database: each job is claimed by one."""
+    number of workers may run against one database: each job is claimed by one. SIGTERM or Ctrl-C
+    stops it: the job it is running goes back to the queue for another worker."""
+    import signal
+    import threading
+
     from sapan.db import upgrade
     from sapan.jobs.handlers import handlers
-    from sapan.jobs.service import run_one, run_pending
+    from sapan.jobs.recovery import recover
+    from sapan.jobs.service import run_pending, work
     from sapan.observability.logs import configure_logging
     from sapan.services import build_services
 
@@ -110,17 +115,21 @@ def worker(
         if once:
             err.print(f"Ran {run_pending(services, handlers())} job(s).")
             return
-        err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
         from sapan.harvest.schedule import HarvestScheduler
         from sapan.realtime.polling import Scheduler
 
-        Scheduler(services).start()  # enqueues real-time polls as they fall due
-        HarvestScheduler(services).start()  # starts harvest runs as they fall due
-        while True:
-            if not run_one(services, handlers()):
-                time.sleep(idle)
-    except KeyboardInterrupt:
-        pass
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        err.print("Sapan worker: waiting for jobs (Ctrl-C stops).")
+        recover(services)  # after a crash: scratch folders and orphan files of dead processes
+        polls, harvests = Scheduler(services), HarvestScheduler(services)  # enqueue runs when due
+        polls.start()
+        harvests.start()
+        work(services, handlers(), stop, idle)
+        polls.stop()
+        harvests.stop()
+        err.print("Sapan worker stopped.")
     finally:
         services.close()
 

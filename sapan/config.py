@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         True,
         description="Run background jobs (ingest) inside each `sapan serve` process (each job runs once).",
     )
+    job_max_attempts: int = Field(
+        5,
+        description="Runs a background job gets when it fails for a passing reason (database or network "
+        "away, its worker killed) before it is marked failed.",
+    )
+    job_retry_seconds: float = Field(
+        10.0, description="Wait before a failed job's first retry; each further retry waits twice as long."
+    )
+    job_lease_seconds: float = Field(
+        60.0,
+        description="How long a worker holds a job without a heartbeat; a job whose worker died is taken "
+        "over by another worker after this.",
+    )
     datastore_sql_timeout: float = Field(5.0, description="Seconds a datastore_search_sql query may run.")
     datastore_sql_max_rows: int = Field(
         32000, description="Rows a datastore_search_sql answer returns at most."
@@ -131,16 +144,33 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         path = self.home / "secret.key"
         if not path.exists():
-            import secrets
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_hex(32))
+            _create_secret(path)
         return path.read_text().strip().encode()
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new secret key unless another process (of `serve --workers N`) is quicker: the key is
+    written whole under a name of this process's own, then linked into place, which only one can do.
+    (Writing in place let a second process read an empty or a different key: sessions that other
+    processes refuse, personal data masked differently.)"""
+    import os
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mine = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32))
+    try:
+        os.link(mine, path)
+    except FileExistsError:
+        pass  # another process's key is the key
+    finally:
+        mine.unlink()
 
 
 def settings_table() -> str:

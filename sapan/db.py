@@ -52,6 +52,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error says the database cannot be reached now (down, restarting, out of connections,
+    a SQLite file busy for too long) rather than that a statement was wrong."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError) and type(exc.orig).__module__ == "sqlite3":
+        # SQLite says OperationalError for bad SQL too: only a busy or unreadable file counts
+        return any(word in str(exc.orig) for word in ("locked", "busy", "disk I/O", "unable to open"))
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -14,11 +14,11 @@ from starlette.datastructures import UploadFile
 from sapan.accounts.service import ANONYMOUS, Actor, actor_for_token
 from sapan.api import harvest_actions  # noqa: F401  (registers the harvest actions)
 from sapan.api.actions import ACTIONS, Action, Call
-from sapan.api.envelope import BadRequest, failure, help_url, success
+from sapan.api.envelope import BadRequest, failure, help_url, success, unavailable
 from sapan.api.limits import BodyTooLarge
 from sapan.api.params import find_nul
 from sapan.catalog.resources import Upload
-from sapan.db import transaction
+from sapan.db import database_unavailable, transaction
 from sapan.errors import NotAuthorized, PayloadTooLarge, SapanError, ValidationError
 from sapan.governance import audit
 from sapan.governance.transfers import TRANSFER_ACTIONS, dataset_ids_in, record_transfer
@@ -137,7 +137,10 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
         return response
     except SapanError as exc:
         return failure(help_text, exc)
-    except Exception:  # a bug: answer in CKAN's envelope, log the traceback, show none
+    except Exception as exc:  # a bug: answer in CKAN's envelope, log the traceback, show none
+        if database_unavailable(exc):
+            log.warning("action %s: database unavailable: %s", name, exc)
+            return unavailable(help_text)
         log.exception("action %s failed", name)
         return JSONResponse(
             {

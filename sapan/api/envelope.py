@@ -36,3 +36,15 @@ def error_body(exc: SapanError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, PayloadTooLarge):
         return 413, {"__type": "Validation Error", "upload": [str(exc)]}
     return 400, {"__type": "Bad Request", "message": str(exc)}
+
+
+UNAVAILABLE = "Database unavailable: the service cannot reach its database right now; try again shortly"
+
+
+def unavailable(help: str) -> JSONResponse:
+    """503 in CKAN's envelope while the database is away (a restart, a failover): clients retry."""
+    return JSONResponse(
+        {"help": help, "success": False, "error": {"__type": "Service Unavailable", "message": UNAVAILABLE}},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )

@@ -119,6 +119,14 @@ def stored_file(session: Session, resource_id: str) -> StoredFile:
     return StoredFile(res.storage_key, res.size, posixpath.basename(res.url or ""), res.format or "")
 
 
+def upload_keys(session: Session, resource_ids: list[str]) -> set[str]:
+    """The storage keys these resources' rows point at, deleted resources' included."""
+    found = session.scalars(
+        select(Resource.storage_key).where(Resource.id.in_(resource_ids), Resource.storage_key.is_not(None))
+    )
+    return {key for key in found if key}
+
+
 def set_datastore_active(session: Session, resource_id: str, active: bool) -> None:
     res = session.get(Resource, resource_id)
     if res is not None:

@@ -4,6 +4,7 @@ so memory stays flat whatever the file's size. The original file is never change
 from __future__ import annotations
 
 import codecs
+import os
 import shutil
 import tempfile
 import threading
@@ -385,10 +386,36 @@ REASONS = {
 }
 
 
+WORKDIR_PREFIX = "sapan-ingest-"
+
+
 def new_workdir() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="sapan-ingest-"))
+    """A scratch folder named after this process, so a later worker can tell a dead one's leftovers."""
+    path = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     (path / "spill").mkdir()
     return path
+
+
+def remove_dead_workdirs() -> int:
+    """Delete the scratch folders of processes no longer running (a worker killed mid-ingest leaves
+    its spill files and half-written Parquet); returns how many."""
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = path.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def remove_workdir(path: Path) -> None:

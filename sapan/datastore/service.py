@@ -243,6 +243,16 @@ def approve_personal_data(session: Session, actor: Actor, ref: Any, reason: Any)
     return {"id": table.id, "approval": approval}
 
 
+def table_keys(session: Session, resource_ids: list[str]) -> set[str]:
+    """The storage keys these resources' tables use: the Parquet, its text index, a masked table's
+    original."""
+    keys: set[str] = set()
+    for table in session.scalars(select(DatastoreTable).where(DatastoreTable.resource_id.in_(resource_ids))):
+        original = (table.personal_data or {}).get("original_key")
+        keys.update(k for k in (table.parquet_key, table.index_key, original) if k)
+    return keys
+
+
 def _record_error(services: Any, resource_id: str, error: str) -> None:
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, resource_id) or DatastoreTable(

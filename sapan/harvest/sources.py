@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sapan.accounts import permissions
@@ -19,7 +19,7 @@ from sapan.db import utcnow
 from sapan.errors import NotFound, ValidationError, json_object
 from sapan.harvest.backend import FREQUENCIES, SOURCE_TYPES, Backend, SourceSettings
 from sapan.harvest.models import HarvestJob, HarvestObject, HarvestSource
-from sapan.jobs.service import enqueue
+from sapan.jobs.service import enqueue, unfinished
 
 NAME = re.compile(r"^[a-z0-9_-]{2,100}$")
 PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
@@ -255,15 +255,25 @@ def create_job(session: Session, actor: Actor, source_ref: Any, background: bool
     a run already waiting or running answers ValidationError, as ckanext-harvest does."""
     permissions.ensure_sysadmin(actor, "run harvest jobs")
     source = get_source(session, source_ref)
-    # A run older than a day that never finished was lost with its process: it no longer blocks.
-    busy = session.scalar(
-        select(HarvestJob.id).where(
+    # A run older than a day that never finished was lost with its process, and so is one whose
+    # background job ended (given up after its workers died): neither blocks.
+    runs = session.execute(
+        select(HarvestJob.id, HarvestJob.background_job_id).where(
             HarvestJob.source_id == source.id,
             HarvestJob.status.in_(("New", "Running")),
             HarvestJob.created > utcnow() - STALE_RUN,
         )
-    )
-    if busy:
+    ).all()
+    waiting = unfinished(session, [job for _, job in runs if job])
+    if lost := [run for run, job in runs if job and job not in waiting]:
+        session.execute(
+            update(HarvestJob)
+            .where(HarvestJob.id.in_(lost))
+            .values(
+                status="Failed", finished=utcnow(), error="The run stopped with its worker and was given up"
+            )
+        )
+    if any(job is None or job in waiting for _, job in runs):
         raise ValidationError.one("source_id", "There already is an unrun job for this source")
     job = HarvestJob(source_id=source.id)
     session.add(job)

@@ -26,5 +26,14 @@ class Job(Base):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A queued job waits until run_after (a retry's backoff). A running job belongs to `worker` until
+    # lease_until, which its heartbeat keeps pushing forward; past it, another worker takes the job over.
+    run_after: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
-    __table_args__ = (Index("ix_job_state_created", "state", "created"),)
+    __table_args__ = (
+        Index("ix_job_state_created", "state", "created"),
+        Index("ix_job_state_run_after", "state", "run_after"),  # the claim: due queued jobs
+        Index("ix_job_state_lease_until", "state", "lease_until"),  # and running jobs whose lease expired
+    )

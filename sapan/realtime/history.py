@@ -134,14 +134,15 @@ def compacted_keys(
 # -- compaction ---------------------------------------------------------------------------------
 
 
-def _claim(services: Any, resource_id: str, column: Any) -> bool:
-    """Mark a feed busy (a poll, a compaction) unless it already is; one claim wins."""
+def _claim(services: Any, resource_id: str, column: Any, stale_after: timedelta = timedelta(hours=1)) -> bool:
+    """Mark a feed busy (a poll, a compaction) unless it already is; one claim wins. The claim of a run
+    whose worker was killed expires after `stale_after`."""
     now = utcnow()
     with transaction(services.sessions) as session:
         taken = session.execute(
             update(Feed)
             .where(Feed.resource_id == resource_id)
-            .where((column.is_(None)) | (column < now - timedelta(hours=1)))  # a crashed run's claim expires
+            .where((column.is_(None)) | (column < now - stale_after))
             .values({column.key: now})
         )
         return getattr(taken, "rowcount", 0) == 1

@@ -56,6 +56,9 @@ def fetch(url: str, timeout: float = 10.0) -> Any:
         raise UpstreamError(f"Upstream sent malformed JSON: {exc}") from exc
 
 
+POLL_CLAIM_EXPIRES = timedelta(minutes=5)
+
+
 def backoff(poll_seconds: int, failures: int) -> timedelta:
     """Delay before the next try after `failures` failed polls in a row: doubling, at most an hour."""
     return min(
@@ -67,7 +70,8 @@ def backoff(poll_seconds: int, failures: int) -> timedelta:
 def poll(services: Any, resource_id: str) -> dict[str, Any]:
     """Poll one feed now (the `realtime_poll` job). Never two at once for a feed: a poll first claims
     the feed, and a second one finds it claimed and does nothing."""
-    if not history._claim(services, resource_id, Feed.polling_since):
+    # A poll takes seconds (10 s timeouts): a killed worker's claim stops the feed for minutes, not an hour.
+    if not history._claim(services, resource_id, Feed.polling_since, POLL_CLAIM_EXPIRES):
         return {"skipped": "a poll of this feed is running"}
     try:
         with transaction(services.sessions) as session:

@@ -88,6 +88,17 @@ class Storage:
     def open_read(self, key: str) -> IO[bytes]:
         return self.fs.open(self._path(key), "rb")
 
+    def listing(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, time last modified as a Unix timestamp) of each file under `prefix`."""
+        base = self._path(prefix)
+        if not self.fs.exists(base):
+            return
+        root = self.root.rstrip("/") + "/"
+        for path, info in self.fs.find(base, detail=True).items():
+            modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or 0
+            stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified)
+            yield str(path).removeprefix(root), stamp
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         if self.fs.exists(path):

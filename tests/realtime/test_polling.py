@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -178,6 +179,12 @@ def test_a_poll_never_runs_twice_at_once(
     assert poll(services, feed["id"]) == {"skipped": "a poll of this feed is running"}
     assert upstream.requests == 0
     assert run_pending(services, handlers()) == 0
+    with transaction(services.sessions) as session:  # that worker was killed ten minutes ago
+        row = session.get(Feed, feed["id"])
+        assert row is not None
+        row.polling_since = utcnow() - timedelta(minutes=10)
+    assert "skipped" not in poll(services, feed["id"])
+    assert upstream.requests == 1
 
 
 def test_a_deleted_feed_is_not_polled(
