@@ -118,6 +118,9 @@ def open_backup(path: str) -> tuple[tarfile.TarFile, Manifest]:
         raise BackupError(
             f"{path} is incomplete: it has no {MANIFEST} (cut short while being written or copied?)"
         ) from exc
+    except tarfile.ReadError as exc:  # the archive ends inside a member
+        tar.close()
+        raise BackupError(f"{path} is incomplete (cut short while being written or copied?): {exc}") from exc
     except (tarfile.TarError, OSError, ValueError) as exc:
         tar.close()
         raise BackupError(f"{path} is damaged: {exc}") from exc

@@ -71,6 +71,8 @@ def target_path(dest: str) -> Path:
         return path / f"sapan-backup-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.tar"
     if path.exists():
         raise BackupError(f"{path} exists already; give a new file name or a folder")
+    if not path.parent.is_dir():
+        raise BackupError(f"{path.parent} is not a folder; create it first")
     return path
 
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, insert, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from sapan.backup import rows
 from sapan.backup.archive import BackupError, FileEntry, HashingReader, Manifest, TableEntry, open_backup
@@ -141,7 +142,12 @@ def _load_tables(conn: Connection, entries: list[TableEntry], tmp: Path, report:
             raise BackupError(str(exc.args[0])) from exc
         parquet = pq.ParquetFile(tmp / Path(entry["member"]).name)
         for batch in parquet.iter_batches(batch_size=BATCH):
-            conn.execute(insert(table), rows.from_batch(batch, columns))
+            try:
+                conn.execute(insert(table), rows.from_batch(batch, columns))
+            except DBAPIError as exc:  # e.g. a row whose parent is not in the backup
+                raise BackupError(
+                    f"Table {entry['name']} could not be loaded ({exc.orig}); nothing was restored"
+                ) from exc
             done += batch.num_rows
             report("tables", done, total)
         _reset_sequence(conn, table)
