@@ -4,6 +4,7 @@ copy the files in one transaction, then migrate to the newest schema and rebuild
 
 from __future__ import annotations
 
+import posixpath
 import tarfile
 import tempfile
 import time
@@ -18,7 +19,15 @@ from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from sapan.backup import rows
-from sapan.backup.archive import BackupError, FileEntry, HashingReader, Manifest, TableEntry, open_backup
+from sapan.backup.archive import (
+    BackupError,
+    FileEntry,
+    HashingReader,
+    Manifest,
+    TableEntry,
+    file_member,
+    open_backup,
+)
 from sapan.backup.create import BATCH, Progress
 from sapan.backup.schema import move_schema_to, refuse_unless_empty
 from sapan.config import Settings
@@ -34,6 +43,7 @@ class RestoreSummary:
     file_bytes: int
     datasets_indexed: int
     seconds: float
+    phases: dict[str, float]  # seconds per step: verify, schema, load (tables and files), search
 
 
 def restore_backup(
@@ -45,6 +55,7 @@ def restore_backup(
     import sapan.models  # noqa: F401
 
     started = time.monotonic()
+    phases: dict[str, float] = {}
     report = progress or (lambda stage, done, total: None)
     settings.home.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
@@ -54,7 +65,9 @@ def restore_backup(
         with tar, tempfile.TemporaryDirectory(prefix="sapan-restore-") as tmp:
             refuse_unless_empty(engine, force)
             members = _verified(tar, manifest, Path(tmp), report)
+            phases["verify"] = time.monotonic() - started
             move_schema_to(url, engine, manifest["revision"])
+            phases["schema"] = time.monotonic() - started - sum(phases.values())
             storage = Storage(settings.resolved_storage_url)
             with _files_undone_on_error(storage) as written, engine.begin() as conn:
                 _wipe(conn)
@@ -62,10 +75,12 @@ def restore_backup(
                 _copy_files(tar, members, manifest["files"], storage, written, report)
     finally:
         engine.dispose()
+    phases["load"] = time.monotonic() - started - sum(phases.values())
     indexed = _rebuild_search(settings, report)
+    phases["search"] = time.monotonic() - started - sum(phases.values())
     return RestoreSummary(
         len(manifest["tables"]), sum(t["rows"] for t in manifest["tables"]), len(manifest["files"]),
-        sum(f["size"] for f in manifest["files"]), indexed, time.monotonic() - started,
+        sum(f["size"] for f in manifest["files"]), indexed, time.monotonic() - started, phases,
     )  # fmt: skip
 
 
@@ -74,6 +89,10 @@ def _verified(
 ) -> dict[str, tarfile.TarInfo]:
     """Read every member once, checking its size and sha256; the tables are kept in `tmp` to load."""
     members = {m.name: m for m in tar.getmembers()}
+    for file in manifest["files"]:  # a key must stay inside storage
+        key = file["key"]
+        if file["member"] != file_member(key) or posixpath.normpath(key).startswith(("/", "..")):
+            raise BackupError(f"The backup is damaged: {file['member']} has a storage key outside storage")
     entries: list[TableEntry | FileEntry] = [*manifest["tables"], *manifest["files"]]
     total, done = sum(e["size"] for e in entries), 0
     for entry in entries:
@@ -224,13 +243,16 @@ def _same_file_there(storage: Storage, key: str, entry: FileEntry) -> bool:
 
 
 def _rebuild_search(settings: Settings, report: Progress) -> int:
-    """Migrate to the newest schema, then rebuild the search index from the restored catalogue."""
+    """Migrate to the newest schema, then rebuild the search index from the restored catalogue and
+    queue again the jobs that were running when the backup was taken."""
+    from sapan.jobs.service import requeue_interrupted
     from sapan.search.service import reindex
     from sapan.services import build_services
 
     services = build_services(settings)
     try:
         with transaction(services.sessions) as session:
+            requeue_interrupted(session)
             return reindex(session, services.catalog, lambda n, total: report("search", n, total))
     finally:
         services.close()

@@ -137,3 +137,12 @@ def test_every_storage_key_column_is_followed() -> None:
         for column in table.c:
             if column.name.endswith("_key") and column.name != "primary_key":
                 assert (table.name, column.name) in KEY_COLUMNS, f"{table.name}.{column.name}"
+
+
+def test_a_key_outside_storage_is_refused(backup: Path, target: Settings, tmp_path: Path) -> None:
+    def escape(manifest: dict[str, Any]) -> None:
+        manifest["files"][0].update(key="../../outside", member="files/../../outside")
+
+    with pytest.raises(BackupError, match=r"files/\.\./\.\./outside has a storage key outside storage"):
+        restore_backup(target, str(with_manifest(backup, tmp_path / "escape.tar", escape)))
+    assert_untouched(target)

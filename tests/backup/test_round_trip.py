@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from sapan.app import create_app
 from sapan.backup.create import create_backup
 from sapan.backup.restore import restore_backup
 from sapan.config import Settings
+from sapan.db import transaction
+from sapan.jobs.models import Job
+from sapan.jobs.service import enqueue
 from sapan.services import Services, build_services
 from tests.backup import catalogue
 from tests.conftest import Api, fresh_database_url, gdc_dataset
@@ -63,3 +67,21 @@ def test_round_trip(
             )
     finally:
         again.close()
+
+
+def test_jobs_running_at_the_backup_are_queued_again(services: Services, tmp_path: Path) -> None:
+    with transaction(services.sessions) as session:
+        running = enqueue(session, "search_reindex", {"why": "ทดสอบ"})
+        running.state = "running"
+        finished = enqueue(session, "search_reindex", {})
+        finished.state = "done"
+    summary = create_backup(services, str(tmp_path / "backup.tar"))
+    target = target_settings(f"sqlite:///{tmp_path / 'target' / 'sapan.db'}", tmp_path / "target")
+    restore_backup(target, summary.path)
+    again = build_services(target)
+    try:
+        with transaction(again.sessions) as session:
+            states = {job.id: job.state for job in session.scalars(select(Job))}
+    finally:
+        again.close()
+    assert states == {running.id: "queued", finished.id: "done"}
