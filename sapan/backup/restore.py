@@ -14,11 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import pyarrow.parquet as pq
-from sqlalchemy import Connection, insert, inspect, select, text
-from sqlalchemy.exc import DBAPIError
-
-from sapan.backup import rows
 from sapan.backup.archive import (
     BackupError,
     FileEntry,
@@ -28,10 +23,11 @@ from sapan.backup.archive import (
     file_member,
     open_backup,
 )
-from sapan.backup.create import BATCH, Progress
+from sapan.backup.create import Progress
+from sapan.backup.load import load_tables, wipe
 from sapan.backup.schema import move_schema_to, refuse_unless_empty
 from sapan.config import Settings
-from sapan.db import Base, make_engine, transaction
+from sapan.db import make_engine, transaction
 from sapan.storage.service import Storage
 
 
@@ -70,8 +66,8 @@ def restore_backup(
             phases["schema"] = time.monotonic() - started - sum(phases.values())
             storage = Storage(settings.resolved_storage_url)
             with _files_undone_on_error(storage) as written, engine.begin() as conn:
-                _wipe(conn)
-                _load_tables(conn, manifest["tables"], Path(tmp), report)
+                wipe(conn)
+                load_tables(conn, manifest["tables"], Path(tmp), report)
                 _copy_files(tar, members, manifest["files"], storage, written, report)
     finally:
         engine.dispose()
@@ -132,68 +128,6 @@ class _Discard:
 
 def _discard() -> Any:
     return _Discard()
-
-
-def _wipe(conn: Connection) -> None:
-    """Empty every table the target has (what migrations seeded, or a catalogue --force replaces)."""
-    present = set(inspect(conn).get_table_names())
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name in present]
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
-        return
-    if "search_fts" in present:
-        conn.execute(text("DELETE FROM search_fts"))
-    for table in tables:
-        conn.execute(table.delete())
-
-
-def _load_tables(conn: Connection, entries: list[TableEntry], tmp: Path, report: Progress) -> None:
-    """Insert every table's rows in dependency order (the manifest's order), then check each table's
-    row count and checksum as the target database gives them back."""
-    total, done = sum(e["rows"] for e in entries), 0
-    for entry in entries:
-        if entry["name"] not in Base.metadata.tables:
-            raise BackupError(f"The backup has a table this version of Sapan does not know: {entry['name']}")
-        columns = [(c["name"], c["kind"]) for c in entry["columns"]]
-        try:
-            table = rows.portable_table(Base.metadata.tables[entry["name"]], [n for n, _ in columns])
-        except KeyError as exc:
-            raise BackupError(str(exc.args[0])) from exc
-        parquet = pq.ParquetFile(tmp / Path(entry["member"]).name)
-        for batch in parquet.iter_batches(batch_size=BATCH):
-            try:
-                conn.execute(insert(table), rows.from_batch(batch, columns))
-            except DBAPIError as exc:  # e.g. a row whose parent is not in the backup
-                raise BackupError(
-                    f"Table {entry['name']} could not be loaded ({exc.orig}); nothing was restored"
-                ) from exc
-            done += batch.num_rows
-            report("tables", done, total)
-        _reset_sequence(conn, table)
-        checksum = rows.RowChecksum()
-        names = [n for n, _ in columns]
-        for row in conn.execute(select(table)).mappings():
-            checksum.add(row, names)
-        if (checksum.rows, checksum.hexdigest()) != (entry["rows"], entry["checksum"]):
-            raise BackupError(
-                f"Table {entry['name']} reads back differently from the backup "
-                f"({checksum.rows} rows, {entry['rows']} expected); nothing was restored"
-            )
-
-
-def _reset_sequence(conn: Connection, table: Any) -> None:
-    """PostgreSQL: an identity or serial key's sequence continues after the highest restored id."""
-    if conn.dialect.name != "postgresql":
-        return
-    keys = list(table.primary_key.columns)
-    if len(keys) != 1 or rows.kind_of(keys[0]) != "integer":
-        return
-    name = keys[0].name
-    conn.execute(
-        text(f"SELECT setval(pg_get_serial_sequence(:table, :column), COALESCE(MAX(\"{name}\"), 1), "
-             f"MAX(\"{name}\") IS NOT NULL) FROM \"{table.name}\""),
-        {"table": f'"{table.name}"', "column": name},
-    )  # fmt: skip
 
 
 @contextmanager

@@ -1,8 +1,10 @@
 """What a restore refuses, naming the problem and changing nothing: a damaged backup, a cut-short one,
-one from a newer Sapan, and a target that already holds a catalogue (unless --force)."""
+one from a newer Sapan, and a target that already holds a catalogue (unless --force); and a backup
+from an older schema, which is loaded into that schema and migrated."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -10,18 +12,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 import sapan.models  # noqa: F401
+from sapan.backup import rows
 from sapan.backup.archive import BackupError
 from sapan.backup.create import create_backup
 from sapan.backup.references import KEY_COLUMNS
 from sapan.backup.restore import restore_backup
 from sapan.config import Settings
 from sapan.db import Base, make_engine
-from sapan.services import Services
+from sapan.services import Services, build_services
 from tests.backup import catalogue
 from tests.backup.test_round_trip import target_settings
 from tests.conftest import Api
@@ -146,3 +150,48 @@ def test_a_key_outside_storage_is_refused(backup: Path, target: Settings, tmp_pa
     with pytest.raises(BackupError, match=r"files/\.\./\.\./outside has a storage key outside storage"):
         restore_backup(target, str(with_manifest(backup, tmp_path / "escape.tar", escape)))
     assert_untouched(target)
+
+
+def as_of_0012(backup: Path, out_path: Path) -> Path:
+    """The backup as the Sapan of migration 0012 wrote it: no resource.download_count (added by 0013)."""
+    with tarfile.open(backup) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        entry = next(t for t in manifest["tables"] if t["name"] == "resource")
+        old = pq.read_table(tar.extractfile(entry["member"])).drop_columns(["download_count"])  # type: ignore[arg-type]
+        entry["columns"] = [c for c in entry["columns"] if c["name"] != "download_count"]
+        columns = [(c["name"], c["kind"]) for c in entry["columns"]]
+        checksum = rows.RowChecksum()
+        for row in rows.from_batch(old.combine_chunks().to_batches()[0], columns):
+            checksum.add(row, [n for n, _ in columns])
+        sink = io.BytesIO()
+        pq.write_table(old, sink)
+        data = sink.getvalue()
+        entry.update(checksum=checksum.hexdigest(), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        manifest["revision"] = "0012"
+        with tarfile.open(out_path, "w", format=tarfile.PAX_FORMAT) as out:
+            for member in tar.getmembers():
+                body = tar.extractfile(member).read()  # type: ignore[union-attr]
+                if member.name == entry["member"]:
+                    body = data
+                elif member.name == "manifest.json":
+                    body = json.dumps(manifest).encode()
+                member.size = len(body)
+                out.addfile(member, io.BytesIO(body))
+    return out_path
+
+
+def test_a_backup_from_an_older_schema_is_loaded_into_it_then_migrated(
+    backup: Path, target: Settings, tmp_path: Path
+) -> None:
+    old = as_of_0012(backup, tmp_path / "old.tar")
+    build_services(target).close()  # a target made by `sapan init`: at the newest schema, stepped down
+    restored = restore_backup(target, str(old))
+    assert restored.datasets_indexed == 3
+    services = build_services(target)
+    try:
+        with services.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0013"
+            counts = conn.execute(text("SELECT download_count FROM resource")).scalars().all()
+    finally:
+        services.close()
+    assert counts and set(counts) == {0}  # the column 0013 added, with its default
