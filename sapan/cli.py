@@ -362,7 +362,7 @@ def backup(
 
     with opened() as services, Progress(console=err, transient=True) as progress:
         summary = create_backup(services, dest, _progress_bars(progress))
-    for item in summary.missing:
+    for item in summary.warnings:
         err.print(f"[yellow]Warning:[/yellow] {item['key']}: {item['reason']}")
     err.print(
         f"Backed up {summary.rows:,} rows in {summary.tables} tables and {summary.files:,} files "

@@ -53,7 +53,7 @@ class Manifest(TypedDict):
     revision: str  # its Alembic revision
     tables: list[TableEntry]
     files: list[FileEntry]
-    missing: list[dict[str, str]]  # referenced files that could not be copied, and why
+    warnings: list[dict[str, str]]  # referenced files missing from storage, or differing from their digest
     rebuilt: list[str]  # tables not backed up: derived, rebuilt by the restore (the search index)
 
 

@@ -54,7 +54,7 @@ class Summary:
     files: int
     file_bytes: int
     size: int
-    missing: list[dict[str, str]]
+    warnings: list[dict[str, str]]
     seconds: float
 
 
@@ -73,6 +73,8 @@ def target_path(dest: str) -> Path:
         raise BackupError(f"{path} exists already; give a new file name or a folder")
     if not path.parent.is_dir():
         raise BackupError(f"{path.parent} is not a folder; create it first")
+    if not os.access(path.parent, os.W_OK):
+        raise BackupError(f"{path.parent} is not writable")
     return path
 
 
@@ -107,11 +109,11 @@ def create_backup(services: Services, dest: str, progress: Progress | None = Non
                 with local.open("rb") as f:
                     entry["sha256"] = add_stream(tar, entry["member"], entry["size"], f, now)
                 local.unlink()
-            files, missing = _copy_files(tar, services.catalog.storage, refs, report, now)
+            files, warnings = _copy_files(tar, services.catalog.storage, refs, report, now)
             manifest: Manifest = {
                 "format": FORMAT, "format_version": FORMAT_VERSION, "sapan_version": sapan.__version__,
                 "created": created, "dialect": services.engine.dialect.name, "revision": revision,
-                "tables": entries, "files": files, "missing": missing, "rebuilt": list(REBUILT),
+                "tables": entries, "files": files, "warnings": warnings, "rebuilt": list(REBUILT),
             }  # fmt: skip
             add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
         os.replace(partial, path)
@@ -120,7 +122,7 @@ def create_backup(services: Services, dest: str, progress: Progress | None = Non
         raise
     return Summary(
         str(path), len(entries), sum(e["rows"] for e in entries), len(files), sum(f["size"] for f in files),
-        path.stat().st_size, missing, time.monotonic() - started,
+        path.stat().st_size, warnings, time.monotonic() - started,
     )  # fmt: skip
 
 
@@ -161,14 +163,14 @@ def _copy_files(
     tar: tarfile.TarFile, storage: Storage, refs: dict[str, FileRef], report: Progress, mtime: float
 ) -> tuple[list[FileEntry], list[dict[str, str]]]:
     files: list[FileEntry] = []
-    missing: list[dict[str, str]] = []
+    warnings: list[dict[str, str]] = []
     sizes: dict[str, int] = {}
     for key, ref in sorted(refs.items()):
         try:
             sizes[key] = storage.size(key)
         except FileNotFoundError:
             if ref.required:
-                missing.append({"key": key, "reason": "referenced by the database but not in storage"})
+                warnings.append({"key": key, "reason": "referenced by the database but not in storage"})
     total, done = sum(sizes.values()), 0
     for key, size in sizes.items():
         try:
@@ -182,8 +184,8 @@ def _copy_files(
             raise BackupError(f"{key} disappeared from storage during the backup; run it again") from exc
         expected = refs[key].sha256
         if expected and expected != digest:
-            missing.append({"key": key, "reason": f"sha256 {digest} differs from the database's {expected}"})
+            warnings.append({"key": key, "reason": f"sha256 {digest} differs from the database's {expected}"})
         files.append({"key": key, "member": file_member(key), "size": size, "sha256": digest})
         done += size
         report("files", done, total)
-    return files, missing
+    return files, warnings

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sapan.app import create_app
 from sapan.backup.create import create_backup
 from sapan.backup.restore import restore_backup
+from sapan.catalog.models import Resource
 from sapan.config import Settings
 from sapan.db import transaction
 from sapan.jobs.models import Job
@@ -45,7 +46,7 @@ def test_round_trip(
     made = catalogue.build(client, api, services, sysadmin)
     before = catalogue.catalogue(client, api, services, sysadmin)
     summary = create_backup(services, str(tmp_path / "backup.tar"))
-    assert summary.missing == [] and summary.files == 5  # the upload, 2 Parquet tables, 1 q index...
+    assert summary.warnings == [] and summary.files == 5  # the upload, 2 Parquet tables, 1 q index...
     restored = restore_backup(target, summary.path)
     assert (restored.rows, restored.files, restored.datasets_indexed) == (summary.rows, summary.files, 3)
 
@@ -85,3 +86,17 @@ def test_jobs_running_at_the_backup_are_queued_again(services: Services, tmp_pat
     finally:
         again.close()
     assert states == {running.id: "queued", finished.id: "done"}
+
+
+def test_a_file_lost_before_the_backup_is_a_warning(
+    client: TestClient, api: Api, services: Services, sysadmin: str, tmp_path: Path
+) -> None:
+    made = catalogue.build(client, api, services, sysadmin)
+    with transaction(services.sessions) as session:
+        key = session.get(Resource, made["upload"]["id"]).storage_key  # type: ignore[union-attr]
+    services.catalog.storage.delete(key)
+    summary = create_backup(services, str(tmp_path / "backup.tar"))
+    assert summary.warnings == [{"key": key, "reason": "referenced by the database but not in storage"}]
+    assert summary.files == 4  # the rest is backed up; the restore gives back what there was
+    target = target_settings(f"sqlite:///{tmp_path / 'target' / 'sapan.db'}", tmp_path / "target")
+    assert restore_backup(target, summary.path).datasets_indexed == 3
