@@ -1,6 +1,7 @@
 """Backup and restore time and size: 1,000 datasets and a 100,000-row DataStore table, on SQLite and
 PostgreSQL, with the SQLite backup also restored into PostgreSQL (the move to production). Baseline in
-the same run: pg_dump -Fc of the same PostgreSQL schema (the database only) and a tar of the storage
+the same run: pg_dump -Fc of the same PostgreSQL schema and pg_restore of it into a new database (the
+database only; pg_restore also rebuilds indexes, including the search GIN), and a tar of the storage
 folder (the files only).
 
     .venv/bin/python bench/backup.py [--datasets 1000] [--rows 100000] [--backends sqlite,postgresql]
@@ -9,16 +10,19 @@ folder (the files only).
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,9 +37,12 @@ from sapan.jobs.handlers import handlers  # noqa: E402
 from sapan.jobs.service import run_pending  # noqa: E402
 from sapan.services import build_services  # noqa: E402
 
+TEMPORARY: list[Path] = []  # removed at the end of the run
+
 
 def settings_for(url: str) -> Settings:
     home = Path(tempfile.mkdtemp(prefix="sapan-bench-backup-"))
+    TEMPORARY.append(home)
     return Settings(home=home, database_url=url, storage_url=str(home / "files"), max_upload_mb=100)
 
 
@@ -73,6 +80,24 @@ def pg_dump(url: str, out: Path) -> float:
     return seconds
 
 
+def pg_restore(dump: Path) -> float:
+    """pg_restore of the dump into a new database (dropped afterwards)."""
+    name = f"sapan_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        server = PG.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + f"/{name}"
+        _, seconds = timed(
+            lambda: subprocess.run(["/usr/bin/pg_restore", "-d", server, str(dump)], check=True)
+        )
+        return seconds
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
 def run(backend: str, n: int, rows: int, figures: dict[str, Any]) -> None:
     with empty_database(backend) as url:
         source = settings_for(url)
@@ -81,6 +106,7 @@ def run(backend: str, n: int, rows: int, figures: dict[str, Any]) -> None:
         services = build_services(source)
         try:
             out = Path(tempfile.mkdtemp(prefix="sapan-bench-out-"))
+            TEMPORARY.append(out)
             summary, figures[f"{backend} backup s"] = timed(
                 lambda: create_backup(services, str(out / "b.tar"))
             )
@@ -91,6 +117,7 @@ def run(backend: str, n: int, rows: int, figures: dict[str, Any]) -> None:
             if backend == "postgresql":
                 figures["pg_dump -Fc s"] = pg_dump(url, out / "db.dump")
                 figures["pg_dump -Fc MB"] = (out / "db.dump").stat().st_size / 1e6
+                figures["pg_restore (new database) s"] = pg_restore(out / "db.dump")
             files, figures[f"{backend} tar of files s"] = timed(
                 lambda: _tar(Path(source.resolved_storage_url), out / "f.tar")
             )
@@ -123,8 +150,12 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     figures: dict[str, Any] = {}
-    for backend in args.backends.split(","):
-        run(backend, args.datasets, args.rows, figures)
+    try:
+        for backend in args.backends.split(","):
+            run(backend, args.datasets, args.rows, figures)
+    finally:
+        for path in TEMPORARY:
+            shutil.rmtree(path, ignore_errors=True)
     print(
         f"\n{args.datasets:,} datasets + a {args.rows:,}-row DataStore table (PostgreSQL at {PG.split('@')[-1]})"
     )
