@@ -18,6 +18,7 @@ from sapan.jobs.service import run_pending
 from sapan.services import Services
 from tests.conftest import Api, gdc_dataset, make_user
 from tests.datastore.test_ingest import thai_variant, upload
+from tests.governance.test_personal_data import thai_ids
 
 THAI_CSV = thai_variant()  # the real ICU-beds file in TIS-620, with Thai digits and a title row
 
@@ -43,8 +44,14 @@ def build(client: TestClient, api: Api, services: Services, sysadmin: str) -> di
            **gdc_dataset(title="Population by province", tags=[{"name": "population"}]))  # fmt: skip
     api.ok("package_create", sysadmin, name="gone", owner_org="nso", **gdc_dataset(title="ลบแล้ว"))
     api.ok("package_delete", sysadmin, id="gone")
-    assert run_pending(services, handlers()) >= 2  # the ingest and the q indexes
-    return {"editor": editor, "upload": res}
+    # A table with national IDs, masked: a new Parquet version, the original's key kept aside.
+    api.ok("package_create", sysadmin, name="aid", owner_org="nso", **gdc_dataset(title="ผู้รับความช่วยเหลือ"))
+    ids = "\n".join(f"ผู้รับรายที่{i},{pid}" for i, pid in enumerate(thai_ids(5)))
+    aid = upload(client, sysadmin, "aid", "aid.csv", f"ชื่อ,เลขบัตร\n{ids}\n".encode())
+    assert run_pending(services, handlers()) >= 2  # the ingests and the q indexes
+    api.ok("datastore_mask", sysadmin, resource_id=aid["id"], columns={"เลขบัตร": "partial"})
+    run_pending(services, handlers())
+    return {"editor": editor, "upload": res, "aid": aid["id"]}
 
 
 def catalogue(client: TestClient, api: Api, services: Services, sysadmin: str) -> dict[str, Any]:
