@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
-from sapan.cli_context import cli_actor, err, fail, one_transaction
+from sapan.cli_context import cli_actor, err, fail, one_transaction, opened
 from sapan.cli_doctor import doctor
 from sapan.cli_harvest import harvest_app
 from sapan.config import Settings
@@ -346,3 +347,66 @@ def partner_revoke(
     with one_transaction() as session:
         revoke_partner(session, cli_actor(session), name, reason)
     err.print(f"Agreement {name} revoked.")
+
+
+def _progress_bars(progress: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback drawing one bar per stage of a backup or restore."""
+    labels = {
+        "tables": "Table rows",
+        "files": "File bytes",
+        "verify": "Checking backup",
+        "search": "Search index",
+    }
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return update
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+@app.command()
+def backup(
+    dest: Annotated[str, typer.Argument(help="A new .tar file, or a folder to put a dated one in.")],
+) -> None:
+    """Back up the whole catalogue (database and files) into one .tar, consistent at one moment while
+    the portal keeps running. Restore it with `sapan restore`, into SQLite or PostgreSQL."""
+    from sapan.backup.create import create_backup
+
+    with opened() as services, Progress(console=err, transient=True) as progress:
+        summary = create_backup(services, dest, _progress_bars(progress))
+    for item in summary.warnings:
+        err.print(f"[yellow]Warning:[/yellow] {item['key']}: {item['reason']}")
+    err.print(
+        f"Backed up {summary.rows:,} rows in {summary.tables} tables and {summary.files:,} files "
+        f"({_size(summary.file_bytes)}) to {summary.path}: {_size(summary.size)} in {summary.seconds:.1f} s."
+    )
+
+
+@app.command()
+def restore(
+    src: Annotated[str, typer.Argument(help="A backup made by `sapan backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the catalogue the target database holds.")
+    ] = False,
+) -> None:
+    """Restore a backup into the configured database and storage, which must be empty (or --force).
+    A damaged or incomplete backup is refused and nothing is changed."""
+    from sapan.backup.restore import restore_backup
+
+    try:
+        with Progress(console=err, transient=True) as progress:
+            summary = restore_backup(Settings(), src, force, _progress_bars(progress))
+    except SapanError as exc:
+        fail(exc)
+    err.print(
+        f"Restored {summary.rows:,} rows in {summary.tables} tables and {summary.files:,} files "
+        f"({_size(summary.file_bytes)}); {summary.datasets_indexed:,} datasets indexed; "
+        f"{summary.seconds:.1f} s."
+    )

@@ -32,6 +32,17 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> Job:
     return job
 
 
+def requeue_interrupted(session: Session) -> int:
+    """Put back in the queue the jobs that were running when a backup was taken: their work was not in
+    the backup, and no worker of the restored catalogue is running them. Returns how many."""
+    result = session.execute(
+        update(Job)
+        .where(Job.state == "running")
+        .values(state="queued", progress=0.0, started=None, lease_until=None, worker=None, run_after=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def job_dict(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,

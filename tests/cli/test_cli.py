@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from typer.testing import CliRunner
+import pytest
+from typer.testing import CliRunner, Result
 
 from sapan.accounts.service import actor_for_token
 from sapan.cli import app
@@ -126,3 +128,39 @@ def test_worker_once_runs_the_queued_jobs(env: Path) -> None:
     assert result.output == f"Ran {len(uploads) + len(scanned)} job(s).\n"
     assert {t.resource_id for t in scanned} == set(uploads)
     assert runner.invoke(app, ["worker", "--once"]).output == "Ran 0 job(s).\n"
+
+
+def flat(result: Result) -> str:
+    """The output with Rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def test_backup_and_restore(
+    env: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["user", "add", "somsri", "--sysadmin"]).exit_code == 0
+    assert runner.invoke(app, ["partner", "add", "sg", "--country", "SG", "--base-url", "https://data.gov.sg",
+                               "--expires", "2030-01-01", "--title", "สิงคโปร์"]).exit_code == 0  # fmt: skip
+    result = runner.invoke(app, ["backup", str(env / "no" / "backup.tar")])
+    assert result.exit_code == 1 and "no is not a folder; create it first" in flat(result)
+    (env / "backups").mkdir()
+    result = runner.invoke(app, ["backup", str(env / "backups")])  # a folder: a dated file in it
+    assert result.exit_code == 0, result.output
+    [made] = (env / "backups").glob("sapan-backup-*.tar")
+    assert re.search(r"Backed up \d+ rows in \d+ tables and 0 files \(0 bytes\) to .*\.tar", flat(result))
+    result = runner.invoke(app, ["backup", str(made)])
+    assert result.exit_code == 1 and "exists already" in flat(result)
+
+    monkeypatch.setenv("SAPAN_HOME", str(tmp_path_factory.mktemp("other")))
+    result = runner.invoke(app, ["restore", str(made)])
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"Restored \d+ rows in \d+ tables and 0 files \(0 bytes\); 0 datasets indexed", result.output
+    )
+    assert runner.invoke(app, ["partner", "list"]).stdout.startswith("sg\tSG\t")
+    result = runner.invoke(app, ["restore", str(made)])
+    assert result.exit_code == 1 and "not empty" in flat(result) and "Traceback" not in flat(result)
+    assert runner.invoke(app, ["restore", "--force", str(made)]).exit_code == 0
+    result = runner.invoke(app, ["restore", str(env / "nothing.tar")])
+    assert result.exit_code == 1 and "nothing.tar: no such file" in flat(result)
