@@ -81,15 +81,15 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else ""
     keys = keys_for(address, name)
     throttle = throttle_of(request)
-    if wait := throttle.retry_after(keys):
+    if wait := await throttle.retry_after(keys):
         return refusal_page(request, 429, "throttled", headers={"Retry-After": str(wait)})
     services: Services = request.app.state.services
     found = await run_in_threadpool(_check, services, name, password, address) if name and password else None
     if found is None:
-        throttle.failed(keys)
+        await throttle.failed(keys)
         context = {"came_from": came_from, "name": name, "error": True}
         return _login_page(request, context)
-    throttle.forget(keys[1])
+    await throttle.forget(keys[1])
     response = RedirectResponse(came_from or AFTER_LOGIN, status_code=303)
     session.save(request, response, found)
     return response
