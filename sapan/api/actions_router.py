@@ -170,6 +170,19 @@ def _endpoint(name: str, action: Action) -> Any:
     return endpoint
 
 
+# A POST's parameters: CKAN's data dict as a JSON object (or a form, with a file as `upload`).
+DATA_DICT = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "The action's parameters (CKAN's data dict)."}
+            },
+            "multipart/form-data": {"schema": {"type": "object"}},
+        },
+    }
+}
+
 for _name, _action in ACTIONS.items():
     _methods = ["POST"] if _action.write else ["GET", "POST"]
     for _method in _methods:
@@ -179,6 +192,7 @@ for _name, _action in ACTIONS.items():
             methods=[_method],
             summary=_action.summary,
             operation_id=f"{_name}_{_method.lower()}",
+            openapi_extra=DATA_DICT if _method == "POST" else None,
         )
     router.add_api_route(
         f"/api/action/{_name}", _endpoint(_name, _action), methods=_methods, include_in_schema=False

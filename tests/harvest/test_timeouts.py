@@ -66,7 +66,11 @@ def test_a_silent_upstream_marks_the_feed_stale_within_the_timeout(
 ) -> None:
     dataset = api.ok("package_create", sysadmin, **gdc_dataset(name="silent-feed", owner_org=org["id"]))
     feed = make_feed(
-        api, sysadmin, dataset, realtime_source_url=f"{silent}/stations", realtime_mapping="datagovsg_stations"
+        api,
+        sysadmin,
+        dataset,
+        realtime_source_url=f"{silent}/stations",
+        realtime_mapping="datagovsg_stations",
     )
     started = time.monotonic()
     assert poll_now(services) >= 1
