@@ -10,7 +10,7 @@ from fastapi import FastAPI
 import sapan
 from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, realtime
 from sapan.api.limits import BodyLimit
-from sapan.api.ratelimit import RateLimit, RateLimitStore
+from sapan.api.ratelimit import RateLimit, RateLimitStore, trusted_networks
 from sapan.config import Settings
 from sapan.harvest.schedule import HarvestScheduler
 from sapan.jobs.handlers import handlers
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # One store per app (Redis in production, shared by every process): the API's limits and logins.
     app.state.rate_limits = RateLimitStore(settings.rate_limit_storage_url, settings.rate_limit_key_prefix)
     app.state.login_throttle = LoginThrottle(app.state.rate_limits)
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(
         RateLimit,

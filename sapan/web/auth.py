@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sapan.accounts.service import check_password
+from sapan.api.ratelimit import client_address
 from sapan.db import transaction
 from sapan.errors import NotAuthorized
 from sapan.governance import audit
@@ -78,7 +79,7 @@ async def login(request: Request) -> Response:
     form = await csrf.checked_form(request)
     name, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
     came_from = local_path(str(form.get("came_from", "")), "")
-    address = request.client.host if request.client else ""
+    address = client_address(request.scope, request.app.state.trusted_proxies)  # as the API's limits
     keys = keys_for(address, name)
     throttle = throttle_of(request)
     if wait := await throttle.retry_after(keys):

@@ -166,3 +166,17 @@ def test_an_unreachable_redis_lets_requests_through_with_a_warning(
         assert time.monotonic() - started < 5
     warnings = [r.getMessage() for r in caplog.records if r.name == "sapan.ratelimit"]
     assert warnings and "unreachable" in warnings[0] and closed.split("//")[1] in warnings[0]
+
+
+def test_the_login_throttle_counts_the_forwarded_address_behind_a_trusted_proxy(services: Services) -> None:
+    app = app_with(services, trusted_proxies="127.0.0.1")
+    with served(app, proxy_headers=False) as url, httpx.Client(base_url=url) as client:
+
+        def attempt(address: str, name: str) -> int:
+            form = csrf_of(client.get("/user/login").text)
+            data = {"login": name, "password": "wrong", "csrf_token": form}
+            return client.post("/user/login", data=data, headers={"X-Forwarded-For": address}).status_code
+
+        assert {attempt("203.0.113.7", f"guess{i}") for i in range(10)} == {200}
+        assert attempt("203.0.113.7", "another") == 429  # that address is throttled, whatever the name
+        assert attempt("203.0.113.8", "another") == 200  # another client behind the same proxy is not
