@@ -11,6 +11,7 @@ from fastapi import FastAPI
 import sapan
 from sapan.api import actions_router, audit_export, datastore_dump, dcat, downloads, outage, realtime
 from sapan.api.limits import BodyLimit
+from sapan.api.ratelimit import RateLimit, RateLimitStore, trusted_networks
 from sapan.config import Settings
 from sapan.harvest.schedule import HarvestScheduler
 from sapan.jobs.handlers import handlers
@@ -22,6 +23,7 @@ from sapan.realtime.polling import Scheduler
 from sapan.services import Services, build_services
 from sapan.web import pages
 from sapan.web.security import SecurityHeaders, content_security_policy
+from sapan.web.throttle import LoginThrottle
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -72,7 +74,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(realtime.router)
     pages.install(app)
     outage.install(app)
+    # One store per app (Redis in production, shared by every process): the API's limits and logins.
+    app.state.rate_limits = RateLimitStore(settings.rate_limit_storage_url, settings.rate_limit_key_prefix)
+    app.state.login_throttle = LoginThrottle(app.state.rate_limits)
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(
+        RateLimit,
+        store=app.state.rate_limits,
+        anonymous=settings.rate_limit_anonymous,
+        token=settings.rate_limit_token,
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.portal_map_tiles_url))
     app.add_middleware(RequestObserver)  # outermost: times and ids everything inside
     return app

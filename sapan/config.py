@@ -126,6 +126,43 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
+    rate_limit_storage_url: str = Field(
+        "memory://",
+        description="Where request counts for rate limits are kept (a `limits` storage URL). `memory://` "
+        "counts per process; with several processes or machines use Redis "
+        "(`redis://127.0.0.1:6379/0`) so that they share one count. If Redis cannot be reached, "
+        "requests are let through and a warning is logged.",
+    )
+    rate_limit_key_prefix: str = Field(
+        "sapan", description="Prefix of the rate-limit keys in the storage (portals sharing one Redis)."
+    )
+    rate_limit_anonymous: str = Field(
+        "120/minute",
+        description="Requests per client address to the API, downloads and dumps without an API token "
+        "(`limits` syntax, e.g. `120/minute`, `1000/hour;20/second`); empty or `0` turns it off.",
+    )
+    rate_limit_token: str = Field(
+        "600/minute",
+        description="Requests per API token to the API, downloads and dumps (`limits` syntax); empty "
+        "or `0` turns it off.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+        "names the client (for rate limits). Default: none, the socket's peer is the client. "
+        "uvicorn's own `--proxy-headers`/`--forwarded-allow-ips` rewrite the peer before Sapan sees it.",
+    )
+    max_json_kb: int = Field(
+        1024, ge=1, description="Largest JSON body of an API action (not an upload), in KiB; larger get 413."
+    )
+    http_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds an outbound HTTP request (harvest, file fetch, real-time poll) may wait to "
+        "connect or for the next bytes (ten times that for a whole answer). A harvest source's own `timeout` "
+        "config overrides it.",
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -48,6 +48,11 @@ def json_object(value: Any, field: str) -> dict[str, Any]:
 
 
 class PayloadTooLarge(SapanError):
-    def __init__(self, limit_bytes: int) -> None:
-        super().__init__(f"Upload is larger than the limit of {limit_bytes // (1024 * 1024)} MiB")
+    """A request body over a limit; `field` names what was too large (`upload` or the JSON `body`)."""
+
+    def __init__(self, limit_bytes: int, field: str = "upload") -> None:
+        size = f"{limit_bytes // 2**20} MiB" if limit_bytes >= 2**20 else f"{limit_bytes // 1024} KiB"
+        what = "Upload" if field == "upload" else "The request body"
+        super().__init__(f"{what} is larger than the limit of {size}")
         self.limit_bytes = limit_bytes
+        self.field = field

@@ -21,10 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: Any, port: int | None = None) -> Iterator[str]:
-    """The app's base URL while uvicorn serves it; stopped afterwards."""
+def served(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """The app's base URL while uvicorn serves it (`options` for uvicorn.Config); stopped afterwards."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(1000):

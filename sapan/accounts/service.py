@@ -170,6 +170,19 @@ def actor_for_token(session: Session, plain: str) -> Actor:
     return actor_for(session, user)
 
 
+def token_id(session: Session, plain: str) -> str | None:
+    """The id of a usable API token (the rate limit counts per token); None for an unknown or expired
+    token or a disabled user."""
+    row = session.execute(
+        select(ApiToken.id, ApiToken.expires_at, User.state)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(plain.strip()))
+    ).first()
+    if row is None or row.state != "active" or (row.expires_at is not None and row.expires_at < utcnow()):
+        return None
+    return str(row.id)
+
+
 def revoke_token(
     session: Session, actor: Actor, token_id: str | None = None, plain: str | None = None
 ) -> None:

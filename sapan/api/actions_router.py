@@ -40,8 +40,11 @@ def note_client(request: Request) -> None:
     audit.request_ip.set(request.client.host if request.client else "")
 
 
-async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], Upload | None]:
-    """The action's data dict: the query string for GET, a JSON body or a (multipart) form for POST."""
+async def read_input(
+    request: Request, max_bytes: int, max_json_bytes: int
+) -> tuple[dict[str, Any], Upload | None]:
+    """The action's data dict: the query string for GET, a JSON body or a (multipart) form for POST.
+    A JSON body has its own, smaller limit (PayloadTooLarge), checked as it streams in."""
     if request.method == "GET":
         params = request.query_params
         return {k: (v if len(v := params.getlist(k)) > 1 else v[0]) for k in params}, None
@@ -59,7 +62,15 @@ async def read_input(request: Request, max_bytes: int) -> tuple[dict[str, Any], 
             else:
                 data[key] = item
         return data, upload
-    body = await request.body()
+    if length and length.isdigit() and int(length) > max_json_bytes:
+        raise PayloadTooLarge(max_json_bytes, "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_json_bytes:
+            raise PayloadTooLarge(max_json_bytes, "body")
+        chunks.append(chunk)
+    body = b"".join(chunks)
     if not body.strip():
         return {}, None
     try:
@@ -120,7 +131,8 @@ async def handle(request: Request, name: str, action: Action | None) -> Response
         if action.write and request.method == "GET":
             raise BadRequest(f"Bad request - {name} changes data and must be sent as POST")
         try:
-            data, upload = await read_input(request, services.settings.max_upload_bytes)
+            settings = services.settings
+            data, upload = await read_input(request, settings.max_upload_bytes, settings.max_json_kb * 1024)
         except BodyTooLarge as exc:
             raise PayloadTooLarge(services.settings.max_upload_bytes) from exc
         if (where := find_nul(data)) is not None:
@@ -161,6 +173,19 @@ def _endpoint(name: str, action: Action) -> Any:
     return endpoint
 
 
+# A POST's parameters: CKAN's data dict as a JSON object (or a form, with a file as `upload`).
+DATA_DICT = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "The action's parameters (CKAN's data dict)."}
+            },
+            "multipart/form-data": {"schema": {"type": "object"}},
+        },
+    }
+}
+
 for _name, _action in ACTIONS.items():
     _methods = ["POST"] if _action.write else ["GET", "POST"]
     for _method in _methods:
@@ -170,6 +195,7 @@ for _name, _action in ACTIONS.items():
             methods=[_method],
             summary=_action.summary,
             operation_id=f"{_name}_{_method.lower()}",
+            openapi_extra=DATA_DICT if _method == "POST" else None,
         )
     router.add_api_route(
         f"/api/action/{_name}", _endpoint(_name, _action), methods=_methods, include_in_schema=False

@@ -34,7 +34,7 @@ def error_body(exc: SapanError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, NotAuthorized):
         return 403, {"__type": "Authorization Error", "message": exc.message}
     if isinstance(exc, PayloadTooLarge):
-        return 413, {"__type": "Validation Error", "upload": [str(exc)]}
+        return 413, {"__type": "Validation Error", exc.field: [str(exc)]}
     return 400, {"__type": "Bad Request", "message": str(exc)}
 
 

@@ -124,7 +124,7 @@ def build_query(
     chosen = params.get("fields")
     if isinstance(chosen, str):
         chosen = [c.strip() for c in chosen.split(",") if c.strip()]
-    if chosen is not None and not isinstance(chosen, list):
+    if chosen is not None and not (isinstance(chosen, list) and all(isinstance(c, str) for c in chosen)):
         raise ValidationError.one("fields", "Must be a list of field names or a comma-separated string")
     columns = chosen or [f["id"] for f in fields]
     unknown = [c for c in columns if c not in known]

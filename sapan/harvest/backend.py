@@ -7,6 +7,7 @@ into a CKAN-shaped package dict; run.py owns the bookkeeping (udata's template m
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ import httpx
 from sapan.errors import SapanError
 
 MAX_BYTES = 200 * 1024 * 1024  # one answer; a whole run may fetch many
+WHOLE_ANSWER = 10  # an answer may take this many times the timeout in all (connect and read: 1x each)
 SOURCE_TYPES = ("ckan", "dcat", "datagovsg")
 FREQUENCIES = ("manual", "hourly", "daily", "weekly")
 
@@ -81,7 +83,9 @@ class Fetcher:
     (they go in the run's audit entry)."""
 
     def __init__(self, timeout: float, headers: dict[str, str] | None = None) -> None:
-        self.client = httpx.Client(timeout=timeout, follow_redirects=True, headers=headers or {})
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout), follow_redirects=True, headers=headers or {}
+        )
         self.timeout = timeout
         self.bytes = 0
 
@@ -96,7 +100,10 @@ class Fetcher:
                     )
                 chunks: list[bytes] = []
                 size = 0
+                deadline = time.monotonic() + WHOLE_ANSWER * self.timeout
                 for chunk in response.iter_bytes():
+                    if time.monotonic() > deadline:  # a trickle that never ends
+                        raise httpx.ReadTimeout("whole answer")
                     size += len(chunk)
                     if size > MAX_BYTES:
                         raise HarvestFailed(f"{url}: answer larger than {MAX_BYTES // 2**20} MiB")

@@ -44,12 +44,13 @@ def run_fetch(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
     """The `harvest_resource` job: download the file and store it as the resource's upload."""
     with transaction(services.sessions) as session:
         row = session.get(HarvestSource, payload["source_id"])
-        source = settings_of(row) if row is not None else None
+        default_timeout = services.settings.http_timeout_seconds
+        source = settings_of(row, default_timeout) if row is not None else None
     url = str(payload["url"])
     headers = None
     if source and source.api_token and urlsplit(url).netloc == urlsplit(source.url).netloc:
         headers = {"Authorization": source.api_token}  # the token goes only to the source's own host
-    fetcher = Fetcher(source.timeout if source else 30.0, headers)
+    fetcher = Fetcher(source.timeout if source else default_timeout, headers)
     try:
         body = fetcher.get(url, accept="*/*")
     finally:

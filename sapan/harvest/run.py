@@ -57,7 +57,7 @@ def run_job(services: Any, job_id: str, progress: Progress) -> dict[str, Any]:
         source_row = session.get(HarvestSource, job.source_id)
         if source_row is None or source_row.state != "active":
             raise NotFound("Harvest source not found")
-        source = settings_of(source_row)
+        source = settings_of(source_row, services.settings.http_timeout_seconds)
         job.status, job.started = "Running", utcnow()
         since = _incremental_since(session, source.id, job.id)
         refused = flow_refusal(session, source.url)

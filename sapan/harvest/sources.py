@@ -40,7 +40,8 @@ def backend_for(source_type: str) -> Backend:
     return backends[source_type]
 
 
-def settings_of(source: HarvestSource) -> SourceSettings:
+def settings_of(source: HarvestSource, default_timeout: float = 30.0) -> SourceSettings:
+    """The source as a backend sees it; `timeout` from its config, else SAPAN_HTTP_TIMEOUT_SECONDS."""
     c = source.config or {}
     return SourceSettings(
         id=source.id, name=source.name, title=source.title, url=source.url, source_type=source.source_type,
@@ -48,7 +49,7 @@ def settings_of(source: HarvestSource) -> SourceSettings:
         organizations=tuple(c.get("organizations") or ()), tags=tuple(c.get("tags") or ()),
         groups=tuple(c.get("groups") or ()), name_prefix=str(c.get("name_prefix") or ""),
         fetch_resources=bool(c.get("fetch_resources")), owner_org=str(c.get("owner_org") or ""),
-        page_size=int(c.get("page_size") or 1000), timeout=float(c.get("timeout") or 30.0),
+        page_size=int(c.get("page_size") or 1000), timeout=float(c.get("timeout") or default_timeout),
     )  # fmt: skip
 
 

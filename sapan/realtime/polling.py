@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from sapan.realtime.schemas import MalformedData
 
 log = logging.getLogger("sapan.realtime")
 MAX_BYTES = 20 * 1024 * 1024
+WHOLE_ANSWER = 10  # an answer may take this many times the timeout in all (connect and read: 1x each)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -32,17 +34,20 @@ class UpstreamError(SapanError):
     """The upstream could not be read or sent something unusable; the message says which."""
 
 
-def fetch(url: str, timeout: float = 10.0) -> Any:
+def fetch(url: str, timeout: float = 30.0) -> Any:
     """The upstream's JSON document; raises UpstreamError saying what went wrong."""
     try:
         with (
-            httpx.Client(timeout=timeout, follow_redirects=True) as client,
+            httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True) as client,
             client.stream("GET", url, headers={"Accept": "application/json"}) as response,
         ):
             if response.status_code >= 400:
                 raise UpstreamError(f"Upstream answered HTTP {response.status_code} {response.reason_phrase}")
             body = b""
+            deadline = time.monotonic() + WHOLE_ANSWER * timeout
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:  # a trickle that never ends
+                    raise httpx.ReadTimeout("whole answer")
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise UpstreamError(f"Upstream answer is larger than {MAX_BYTES // 2**20} MiB")
@@ -80,7 +85,7 @@ def poll(services: Any, resource_id: str) -> dict[str, Any]:
                 return {"skipped": "not a polled feed"}
             url, mapping, seconds = feed.source_url, dict(feed.mapping), feed.poll_seconds
         try:
-            readings = apply_mapping(mapping, fetch(url))
+            readings = apply_mapping(mapping, fetch(url, services.settings.http_timeout_seconds))
         except (UpstreamError, MalformedData) as exc:
             error = str(exc) if isinstance(exc, UpstreamError) else f"Upstream sent malformed data: {exc}"
             _failed(services, resource_id, seconds, error)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sapan.accounts.service import check_password
+from sapan.api.ratelimit import client_address
 from sapan.db import transaction
 from sapan.errors import NotAuthorized
 from sapan.governance import audit
@@ -78,18 +79,18 @@ async def login(request: Request) -> Response:
     form = await csrf.checked_form(request)
     name, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
     came_from = local_path(str(form.get("came_from", "")), "")
-    address = request.client.host if request.client else ""
+    address = client_address(request.scope, request.app.state.trusted_proxies)  # as the API's limits
     keys = keys_for(address, name)
     throttle = throttle_of(request)
-    if wait := throttle.retry_after(keys):
+    if wait := await throttle.retry_after(keys):
         return refusal_page(request, 429, "throttled", headers={"Retry-After": str(wait)})
     services: Services = request.app.state.services
     found = await run_in_threadpool(_check, services, name, password, address) if name and password else None
     if found is None:
-        throttle.failed(keys)
+        await throttle.failed(keys)
         context = {"came_from": came_from, "name": name, "error": True}
         return _login_page(request, context)
-    throttle.forget(keys[1])
+    await throttle.forget(keys[1])
     response = RedirectResponse(came_from or AFTER_LOGIN, status_code=303)
     session.save(request, response, found)
     return response

@@ -40,7 +40,6 @@ from sapan.web import groups as group_pages
 from sapan.web.cache import catalogue_pages
 from sapan.web.rendering import error_page, render
 from sapan.web.session import PortalSession, actor_in, current
-from sapan.web.throttle import LoginThrottle
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
@@ -143,4 +142,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
     app.add_exception_handler(auth.LoginRequired, auth.to_login)
     app.add_exception_handler(BodyTooLarge, upload.too_large)  # the API's routes answer theirs themselves
-    app.state.login_throttle = LoginThrottle()

@@ -1,56 +1,49 @@
-"""The login rate limit: failures counted per client address and per user name in a sliding window.
-Kept in the process's memory, so with N processes behind a balancer a guesser gets N times the tries;
-that still turns a password-guessing run into years."""
+"""The login rate limit: failures counted per client address and per user name in a sliding window,
+in the rate-limit store (Redis in production), so that N processes behind a balancer share one count.
+While the store cannot be reached, logins are not throttled (a warning is logged)."""
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
+
+from limits import RateLimitItemPerSecond
+
+from sapan.api.ratelimit import RateLimitStore
 
 LIMIT = 10
 WINDOW_SECONDS = 15 * 60
-MAX_KEYS = 100_000  # a flood of distinct names cannot grow the table without end
 
 
 class LoginThrottle:
-    def __init__(self, limit: int = LIMIT, window: int = WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store: RateLimitStore, limit: int = LIMIT, window: int = WINDOW_SECONDS) -> None:
+        self.store = store
+        self.item = RateLimitItemPerSecond(limit, window, namespace="LOGIN")
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        found = self._failures.get(key, deque())
-        while found and found[0] <= now - self.window:
-            found.popleft()
-        return found
-
-    def retry_after(self, keys: tuple[str, ...], now: float | None = None) -> int:
-        """Seconds until another try is allowed for all of these keys (0: now)."""
-        now = time.time() if now is None else now
+    def _retry_after(self, keys: tuple[str, ...]) -> int:
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                found = self._recent(key, now)
-                if len(found) >= self.limit:
-                    wait = max(wait, found[-self.limit] + self.window - now)
-        return int(wait) + 1 if wait > 0 else 0
+        for key in keys:
+            if not self.store.moving.test(self.item, key):
+                stats = self.store.moving.get_window_stats(self.item, key)
+                wait = max(wait, stats.reset_time - time.time())
+        return max(1, math.ceil(wait)) if wait > 0 else 0
 
-    def failed(self, keys: tuple[str, ...], now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        with self._lock:
-            if len(self._failures) > MAX_KEYS:
-                for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
-                    del self._failures[key]
-            for key in keys:
-                found = self._recent(key, now)
-                found.append(now)
-                self._failures[key] = found
+    def _failed(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.store.moving.hit(self.item, key)
 
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def _forget(self, key: str) -> None:
+        self.store.moving.clear(self.item, key)
+
+    async def retry_after(self, keys: tuple[str, ...]) -> int:
+        """Seconds until another try is allowed for all of these keys (0: now)."""
+        return await self.store.run(self._retry_after, keys) or 0
+
+    async def failed(self, keys: tuple[str, ...]) -> None:
+        await self.store.run(self._failed, keys)
+
+    async def forget(self, key: str) -> None:
+        await self.store.run(self._forget, key)
 
 
 def keys_for(address: str, user_name: str) -> tuple[str, str]:

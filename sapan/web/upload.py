@@ -15,10 +15,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from sapan.accounts import permissions
+from sapan.api.envelope import failure, help_url
 from sapan.catalog import datasets, resources
 from sapan.datastore import service as datastore
 from sapan.db import transaction
-from sapan.errors import NotAuthorized, NotFound, ValidationError
+from sapan.errors import NotAuthorized, NotFound, PayloadTooLarge, ValidationError
 from sapan.services import Services
 from sapan.web import csrf, forms, i18n
 from sapan.web.auth import login_required
@@ -167,6 +168,12 @@ async def ingest_page(request: Request, name: str, resource_id: str) -> Response
 async def too_large(request: Request, exc: Exception) -> Response:
     """A file over SAPAN_MAX_UPLOAD_MB: a readable 413 (JSON for upload.js), never a 500."""
     services: Services = request.app.state.services
+    if request.url.path.startswith(
+        "/api/"
+    ):  # API routes other than actions (real-time push): CKAN's envelope
+        return failure(
+            help_url(services.settings.site_url, "api"), PayloadTooLarge(services.settings.max_upload_bytes)
+        )
     limit_mb = services.settings.max_upload_bytes // (1024 * 1024)
     template = i18n.translations(language_of(request)).gettext("The file is larger than %(mb)s MB.")
     message = template % {"mb": limit_mb}

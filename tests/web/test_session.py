@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi.testclient import TestClient
 
+from sapan.api.ratelimit import RateLimitStore
 from sapan.app import create_app
 from sapan.config import Settings
 from sapan.web import session
@@ -31,14 +33,21 @@ def test_secure_cookie_on_an_https_site(tmp_path: Any) -> None:
 
 
 def test_throttle_counts_failures_per_key_in_a_window() -> None:
-    throttle = LoginThrottle(limit=3, window=60)
+    throttle = LoginThrottle(RateLimitStore("memory://"), limit=3, window=2)
     keys = keys_for("10.0.0.1", "Somchai ")
     assert keys == ("ip:10.0.0.1", "user:somchai")
-    for t in (0, 1, 2):
-        assert throttle.retry_after(keys, now=t) == 0
-        throttle.failed(keys, now=t)
-    assert throttle.retry_after(keys, now=3) == 58
-    assert throttle.retry_after(keys_for("10.0.0.2", "somchai"), now=3) == 58  # the name, from elsewhere
-    assert throttle.retry_after(keys_for("10.0.0.1", "other"), now=3) == 58  # the address, another name
-    assert throttle.retry_after(keys_for("10.0.0.2", "other"), now=3) == 0
-    assert throttle.retry_after(keys, now=61) == 0  # the window slid past the first failure
+
+    async def scenario() -> None:
+        for _ in range(3):
+            assert await throttle.retry_after(keys) == 0
+            await throttle.failed(keys)
+        assert await throttle.retry_after(keys) == 2
+        assert await throttle.retry_after(keys_for("10.0.0.2", "somchai")) == 2  # the name, from elsewhere
+        assert await throttle.retry_after(keys_for("10.0.0.1", "other")) == 2  # the address, another name
+        assert await throttle.retry_after(keys_for("10.0.0.2", "other")) == 0
+        await throttle.forget(keys[1])  # a successful login clears its name, not its address
+        assert await throttle.retry_after(keys_for("10.0.0.2", "somchai")) == 0
+        await anyio.sleep(2.1)
+        assert await throttle.retry_after(keys) == 0  # the window slid past the failures
+
+    anyio.run(scenario)
