@@ -141,7 +141,7 @@ class TokenIds:
 
     def lookup(self, services: Any, plain: str) -> str | None:
         from sapan.accounts.service import token_id
-        from sapan.db import transaction
+        from sapan.db import database_unavailable, transaction
 
         digest = hashlib.sha256(plain.encode()).hexdigest()
         now = time.monotonic()
@@ -149,8 +149,13 @@ class TokenIds:
             found = self._known.get(digest)
         if found is not None and found[1] > now:
             return found[0]
-        with transaction(services.sessions) as session:
-            ident = token_id(session, plain)
+        try:
+            with transaction(services.sessions) as session:
+                ident = token_id(session, plain)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            return None  # counted by address; the request itself answers 503
         with self._lock:
             if len(self._known) >= self.MAX:
                 self._known.clear()
