@@ -1,0 +1,67 @@
+"""A full storage (its quota, or a disk that says ENOSPC): the ingest fails with a report naming it,
+an upload answers 507, and what is published stays exactly as it was. Run on a local folder here and on
+S3 in tests/storage."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from sapan.jobs.handlers import handlers
+from sapan.jobs.service import run_pending
+from sapan.services import Services
+from tests.conftest import Api, gdc_dataset
+from tests.datastore.test_ingest import ICU_BEDS, upload
+
+FULL = re.compile(r"Storage is full: \d+\.\d MiB used of \d+\.\d MiB quota; a file of \d+\.\d MiB .*")
+
+
+def test_full_storage_fails_the_ingest_and_keeps_the_published_table(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    storage = services.catalog.storage
+    api.ok("package_create", sysadmin, name="full", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "full", "icu.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    published = api.ok("datastore_search", resource_id=res["id"], sort="_id", limit=1000)
+    sql = f'SELECT "Region", sum("Total_N_ICU_BED") AS beds FROM "{res["id"]}" GROUP BY 1 ORDER BY 1'
+    sums = api.ok("datastore_search_sql", sql=sql)["records"]
+    new_file = ICU_BEDS.replace(b"\n", b"\r\n")  # another version of the file, the same size or so
+    storage.quota_bytes = storage.usage() + len(new_file) + 64  # room for the file, not for its table
+    try:
+        updated = upload(client, sysadmin, "full", "icu-2554.csv", new_file, resource_id=res["id"])
+        run_pending(services, handlers())
+        info = api.ok("datastore_info", id=res["id"])
+        assert info["ingest"]["job"]["state"] == "failed"
+        assert FULL.fullmatch(info["ingest"]["error"]), info["ingest"]["error"]
+        assert info["ingest"]["job"]["error"] == info["ingest"]["error"]
+        # The published table answers exactly as before, through the API and the SQL sandbox.
+        assert api.ok("datastore_search", resource_id=res["id"], sort="_id", limit=1000) == published
+        assert api.ok("datastore_search_sql", sql=sql)["records"] == sums
+        assert api.ok("resource_show", id=res["id"])["datastore_active"] is True
+
+        # An upload larger than the room left: 507 with a readable message; nothing kept or changed.
+        used = storage.usage()
+        response = client.post(
+            "/api/3/action/resource_update",
+            data={"id": res["id"], "package_id": "full", "name": "ตาราง"},
+            files={"upload": ("bigger.csv", ICU_BEDS * 3, "text/csv")},
+            headers={"Authorization": sysadmin},
+        )
+        assert response.status_code == 507, response.text
+        body = response.json()
+        assert body["success"] is False and body["error"]["__type"] == "Validation Error"
+        assert FULL.fullmatch(body["error"]["upload"][0])
+        assert storage.usage() == used
+        shown = api.ok("resource_show", id=res["id"])
+        assert (shown["url"], shown["hash"]) == (updated["url"], updated["hash"])
+        assert shown["size"] == len(new_file)
+        assert api.ok("datastore_search", resource_id=res["id"], sort="_id", limit=1000) == published
+    finally:
+        storage.quota_bytes = 0
+    # Room again: the same file ingests.
+    upload(client, sysadmin, "full", "icu-2554.csv", new_file, resource_id=res["id"])
+    run_pending(services, handlers())
+    assert api.ok("datastore_info", id=res["id"])["ingest"]["job"]["state"] == "done"
