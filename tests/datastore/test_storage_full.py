@@ -65,3 +65,34 @@ def test_full_storage_fails_the_ingest_and_keeps_the_published_table(
     upload(client, sysadmin, "full", "icu-2554.csv", new_file, resource_id=res["id"])
     run_pending(services, handlers())
     assert api.ok("datastore_info", id=res["id"])["ingest"]["job"]["state"] == "done"
+
+
+def test_the_portal_says_storage_is_full_and_keeps_nothing(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    from tests.web.html import parse
+    from tests.web.publishing import EN, editor, login
+
+    storage = services.catalog.storage
+    token = login(client, editor(api, sysadmin, services))
+    api.ok("package_create", sysadmin, **gdc_dataset(name="full-portal", owner_org="nso", private=True))
+    tis620 = "จังหวัด,ผู้ป่วย\nเชียงใหม่,12\nขอนแก่น,7\n".encode("cp874") * 200
+    storage.quota_bytes = storage.usage() + len(tis620) // 2
+    try:
+        page = client.post(
+            "/dataset/full-portal/resource/new",
+            data={"csrf_token": token},
+            files={"upload": ("ผู้ป่วย.csv", tis620)},
+            headers=EN,
+        )
+        assert page.status_code == 507 and "Storage is full" in parse(page.text).text
+        scripted = client.post(
+            "/dataset/full-portal/resource/new",
+            data={"csrf_token": token},
+            files={"upload": ("ผู้ป่วย.csv", tis620)},
+            headers={**EN, "Accept": "application/json"},
+        )
+        assert scripted.status_code == 507 and FULL.fullmatch(scripted.json()["errors"][0])
+    finally:
+        storage.quota_bytes = 0
+    assert api.ok("package_show", sysadmin, id="full-portal")["resources"] == []

@@ -43,6 +43,7 @@ from tests.datastore.test_sql import (  # noqa: F401
 )
 from tests.datastore.test_storage_full import (  # noqa: F401
     test_full_storage_fails_the_ingest_and_keeps_the_published_table,
+    test_the_portal_says_storage_is_full_and_keeps_nothing,
 )
 from tests.governance.test_personal_data import (  # noqa: F401
     test_masking_writes_a_new_version_and_keeps_the_original_private,
@@ -173,8 +174,8 @@ def test_the_sql_sandbox_reads_no_other_object_or_file(
     api: Api,
     services: Services,
     s3: S3,
-    tables: dict[str, str],
-    template: str,  # noqa: F811
+    tables: dict[str, str],  # noqa: F811 - the fixture imported above
+    template: str,
 ) -> None:
     from sapan.datastore.models import DatastoreTable
     from sapan.db import transaction
