@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from sapan.jobs.service import enqueue, job_dict, latest_job
 from sapan.storage.service import FULL
 
 MAX_LIMIT = 32000
+log = logging.getLogger(__name__)
 
 
 def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
@@ -180,7 +182,11 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
                     positional,
                 )
                 target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
-                storage.put_file(target, workdir / "postings.parquet")
+                try:
+                    storage.put_file(target, workdir / "postings.parquet")
+                except StorageFull as exc:  # q scans the table instead; the scan below must still run
+                    log.warning("table %s has no q index: %s", payload["table_id"], exc)
+                    target, postings = None, 0
             progress(0.85, "looking for personal data")
             findings = pii.scan_table(
                 con, engine.table_source(path, positional), [c for c in text if c not in masked]

@@ -96,3 +96,34 @@ def test_the_portal_says_storage_is_full_and_keeps_nothing(
     finally:
         storage.quota_bytes = 0
     assert api.ok("package_show", sysadmin, id="full-portal")["resources"] == []
+
+
+def test_no_room_for_the_q_index_still_publishes_the_table(
+    client: TestClient, api: Api, services: Services, sysadmin: str, org: dict[str, Any]
+) -> None:
+    from sapan.datastore.models import DatastoreTable
+    from sapan.db import transaction
+
+    storage = services.catalog.storage
+    api.ok("package_create", sysadmin, name="no-index", owner_org="nso", **gdc_dataset())
+    res = upload(client, sysadmin, "no-index", "icu.csv", ICU_BEDS)
+    run_pending(services, handlers())
+    with transaction(services.sessions) as session:
+        table = session.get(DatastoreTable, res["id"])
+        assert table is not None and table.index_key is not None
+        parquet, postings = storage.size(table.parquet_key), storage.size(table.index_key)
+    assert postings > 1024
+    # The same file again: room for it and its table (the same size), not for its q index.
+    storage.quota_bytes = storage.usage() + len(ICU_BEDS) + parquet + 512
+    try:
+        upload(client, sysadmin, "no-index", "icu.csv", ICU_BEDS, resource_id=res["id"])
+        run_pending(services, handlers())
+    finally:
+        storage.quota_bytes = 0
+    info = api.ok("datastore_info", id=res["id"])
+    assert info["ingest"]["job"]["state"] == "done" and info["q_index"]["job"]["state"] == "done"
+    assert info["q_index"]["ready"] is True  # scanned for personal data: the public reads it
+    with transaction(services.sessions) as session:
+        assert session.get(DatastoreTable, res["id"]).index_key is None  # type: ignore[union-attr]
+    found = api.ok("datastore_search", resource_id=res["id"], q="เชียงใหม่", fields="Province")
+    assert found["records"] == [{"Province": "เชียงใหม่"}]  # q scans the table instead

@@ -43,6 +43,7 @@ from tests.datastore.test_sql import (  # noqa: F401
 )
 from tests.datastore.test_storage_full import (  # noqa: F401
     test_full_storage_fails_the_ingest_and_keeps_the_published_table,
+    test_no_room_for_the_q_index_still_publishes_the_table,
     test_the_portal_says_storage_is_full_and_keeps_nothing,
 )
 from tests.governance.test_personal_data import (  # noqa: F401
