@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,7 +26,26 @@ class Settings(BaseSettings):
     )
     storage_url: str | None = Field(
         None,
-        description="Where files are kept (an fsspec URL). Default: the folder `files` in SAPAN_HOME.",
+        description="Where files are kept: a folder, or `s3://bucket/prefix` for S3-compatible object "
+        "storage. Default: the folder `files` in SAPAN_HOME.",
+    )
+    storage_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of S3-compatible storage (MinIO, Ceph, a cloud's S3 API), e.g. "
+        "`https://s3.example.go.th`. Default: AWS S3.",
+    )
+    storage_access_key: str | None = Field(
+        None, description="S3 access key id. Default: the environment's AWS credentials (AWS_*, IAM role)."
+    )
+    storage_secret_key: SecretStr | None = Field(
+        None, description="S3 secret access key (never logged or shown)."
+    )
+    storage_region: str | None = Field(None, description="S3 region name, where the storage needs one.")
+    storage_quota_mb: int = Field(
+        0,
+        ge=0,
+        description="Most MiB that uploads and tables may take in storage; 0: no limit. Past it an upload "
+        "answers 507 and an ingest fails with a report; what is published stays.",
     )
     max_upload_mb: int = Field(100, description="Largest accepted upload, in MiB; larger ones get 413.")
     site_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the portal.")
@@ -175,6 +194,23 @@ class Settings(BaseSettings):
             return self.storage_url
         return str((self.home / "files").resolve())
 
+    @property
+    def storage_options(self) -> dict[str, Any]:
+        """Arguments for the storage's fsspec filesystem (s3fs): endpoint, credentials, region."""
+        if not self.resolved_storage_url.startswith(("s3://", "s3a://")):
+            return {}
+        # No listings cache: another process's new files must be seen at once (a cached listing of a
+        # table's folder would hide the Parquet file that process just wrote).
+        options: dict[str, Any] = {"use_listings_cache": False}
+        if self.storage_access_key:
+            options["key"] = self.storage_access_key
+        if self.storage_secret_key:
+            options["secret"] = self.storage_secret_key.get_secret_value()
+        client = {"endpoint_url": self.storage_endpoint_url, "region_name": self.storage_region}
+        if client := {k: v for k, v in client.items() if v}:
+            options["client_kwargs"] = client
+        return options
+
     @cached_property
     def resolved_secret_key(self) -> bytes:
         if self.secret_key:
@@ -183,6 +219,10 @@ class Settings(BaseSettings):
         if not path.exists():
             _create_secret(path)
         return path.read_text().strip().encode()
+
+    @property
+    def storage_quota_bytes(self) -> int:
+        return self.storage_quota_mb * 1024 * 1024
 
     @property
     def max_upload_bytes(self) -> int:

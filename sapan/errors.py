@@ -56,3 +56,19 @@ class PayloadTooLarge(SapanError):
         super().__init__(f"{what} is larger than the limit of {size}")
         self.limit_bytes = limit_bytes
         self.field = field
+
+
+class StorageFull(SapanError):
+    """Storage has no room for a file: its quota (SAPAN_STORAGE_QUOTA_MB) is used up, or the disk or
+    bucket behind it answered that it is full."""
+
+    def __init__(self, used_bytes: int | None, quota_bytes: int | None, needed_bytes: int = 0) -> None:
+        mib = 1024 * 1024
+        if quota_bytes:
+            detail = f"{(used_bytes or 0) / mib:.1f} MiB used of {quota_bytes / mib:.1f} MiB quota"
+            if needed_bytes:
+                detail += f"; a file of {needed_bytes / mib:.1f} MiB (or more) did not fit"
+        else:
+            detail = "the disk or bucket behind it has no space left"
+        super().__init__(f"Storage is full: {detail}. Ask the portal's operator for more space.")
+        self.used_bytes, self.quota_bytes, self.needed_bytes = used_bytes, quota_bytes, needed_bytes

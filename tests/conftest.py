@@ -57,17 +57,18 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     yield from fresh_database_url(request.param, tmp_path_factory)
 
 
+def settings_for(backend_url: str, home: Path, **overrides: Any) -> Settings:
+    """The tests' settings: this database, files in `home` unless `overrides` say otherwise."""
+    fields: dict[str, Any] = {"storage_url": str(home / "files"), **overrides}
+    return Settings(
+        home=home, database_url=backend_url, max_upload_mb=1, site_url="http://testserver", **fields
+    )
+
+
 @pytest.fixture(scope="session")
 def _services(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(
-        home=home,
-        database_url=backend_url,
-        storage_url=str(home / "files"),
-        max_upload_mb=1,
-        site_url="http://testserver",
-    )
-    services = build_services(settings)
+    """One Services per database for the session; tests/storage/conftest.py has its twin on S3."""
+    services = build_services(settings_for(backend_url, tmp_path_factory.mktemp("home")))
     yield services
     services.close()
 

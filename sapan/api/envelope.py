@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from sapan.errors import NotAuthorized, NotFound, PayloadTooLarge, SapanError, ValidationError
+from sapan.errors import NotAuthorized, NotFound, PayloadTooLarge, SapanError, StorageFull, ValidationError
 
 
 class BadRequest(SapanError):
@@ -35,6 +35,8 @@ def error_body(exc: SapanError) -> tuple[int, dict[str, Any]]:
         return 403, {"__type": "Authorization Error", "message": exc.message}
     if isinstance(exc, PayloadTooLarge):
         return 413, {"__type": "Validation Error", exc.field: [str(exc)]}
+    if isinstance(exc, StorageFull):  # 507 Insufficient Storage; CKAN clients read it as a validation error
+        return 507, {"__type": "Validation Error", "upload": [str(exc)]}
     return 400, {"__type": "Bad Request", "message": str(exc)}
 
 

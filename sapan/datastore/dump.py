@@ -43,6 +43,7 @@ class Dump:
     query: TableQuery
     format: str
     filename: str
+    storage: Any = None  # where the table's files are (engine.cursor reads through it)
 
     @property
     def media_type(self) -> str:
@@ -59,15 +60,15 @@ def prepare(session: Session, storage: Any, actor: Actor, resource_id: str, para
     table, path = readable_table(session, actor, resource_id, storage)
     query = build_query(table, path, params, index_path(table, storage))
     if fmt == "xlsx":
-        _check_xlsx_rows(query)
-    return Dump(query, fmt, f"{resource_id}.{fmt}")
+        _check_xlsx_rows(query, storage)
+    return Dump(query, fmt, f"{resource_id}.{fmt}", storage)
 
 
-def _check_xlsx_rows(query: TableQuery) -> None:
+def _check_xlsx_rows(query: TableQuery, storage: Any) -> None:
     """Refuse, before streaming, what one sheet cannot hold: XlsxWriter would drop the extra rows silently.
     A table's Parquet file is never rewritten in place (changes go to a new file), so this count is
     exactly what stream() will write."""
-    con = engine.cursor()
+    con = engine.cursor(storage)
     try:
         found = con.execute(query.count_sql(), query.args).fetchone()
     finally:
@@ -89,7 +90,7 @@ def safe_cell(value: Any) -> Any:
 
 
 def stream(dump: Dump) -> Iterator[bytes]:
-    con = engine.cursor()
+    con = engine.cursor(dump.storage)
     try:
         if dump.format == "parquet":
             yield from _parquet(con, dump)

@@ -5,11 +5,13 @@ does not use it: that needs a database of its own, locked down."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import duckdb
 
 _lock = threading.Lock()
 _database: duckdb.DuckDBPyConnection | None = None
+_attached: Any = None  # the fsspec filesystem registered on _database
 
 
 def quote(name: str) -> str:
@@ -44,10 +46,20 @@ def table_source(path: str, positional: bool = True, ids: list[int] | None = Non
     )
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A connection for one request (close it when done)."""
-    global _database
+def cursor(storage: Any = None) -> duckdb.DuckDBPyConnection:
+    """A connection for one request (close it when done) that reads `storage`'s files."""
+    global _database, _attached
     with _lock:
         if _database is None:
             _database = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+        if storage is not None and not storage.local and _attached is not storage.fs:
+            storage.attach(_database)  # once per storage: its filesystem serves every later cursor
+            _attached = storage.fs
         return _database.cursor()
+
+
+def connect(storage: Any, **config: Any) -> duckdb.DuckDBPyConnection:
+    """A DuckDB database of its own (for jobs that need their own limits) that reads `storage`'s files."""
+    con = duckdb.connect(config=config)
+    storage.attach(con)
+    return con

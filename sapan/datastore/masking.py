@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
@@ -50,9 +49,7 @@ def mask_table(
             raise ValidationError.one("columns", f"{column}: the method must be one of {', '.join(METHODS)}")
         if method == "partial" and column not in kinds:
             raise ValidationError.one("columns", f"{column}: no personal data was found here to mask partly")
-    path = storage.local_path(table.parquet_key)
-    if path is None:
-        raise ValidationError.one("resource_id", "DataStore tables on remote storage are not supported yet")
+    path = storage.duckdb_path(table.parquet_key)
 
     def transform(method: str, kind: Any) -> Callable[[str], str]:
         if method == "hash":
@@ -72,9 +69,7 @@ def mask_table(
             fields.append({"id": name, "type": "text"})
             change[name] = transform(method, kinds.get(name))
     workdir = new_workdir()
-    con = duckdb.connect(
-        config={"threads": 2, "memory_limit": "512MB", "temp_directory": str(workdir / "spill")}
-    )
+    con = engine.connect(storage, threads=2, memory_limit="512MB", temp_directory=str(workdir / "spill"))
     try:
         source = engine.table_source(path, table.positional_ids)
         reader = con.sql(f"SELECT {', '.join(select)} FROM {source} ORDER BY _id").to_arrow_reader(50_000)

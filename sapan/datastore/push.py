@@ -112,10 +112,8 @@ def _existing(
         raise ValidationError.one(
             "resource_id", "This resource has no DataStore table: datastore_create first"
         )
-    path = storage.local_path(table.parquet_key)
-    if path is None:
-        raise ValidationError.one("resource_id", "DataStore tables on remote storage are not supported yet")
-    rows = pq.read_table(path).to_pylist()
+    with storage.open_read(table.parquet_key) as file:
+        rows = pq.read_table(file).to_pylist()
     return table, [{k: v for k, v in r.items() if k != "_id"} for r in rows]
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import shutil
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
-import duckdb
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -25,12 +25,14 @@ from sapan.datastore.query import build_query, plain
 from sapan.datastore.reading import IngestError
 from sapan.datastore.stats import counted_total, value_counts
 from sapan.db import new_id, transaction, utcnow
-from sapan.errors import NotFound, ValidationError
+from sapan.errors import NotFound, StorageFull, ValidationError
 from sapan.governance import audit, pii
 from sapan.jobs.service import enqueue, job_dict, latest_job
 from sapan.observability.metrics import ingested
+from sapan.storage.service import FULL
 
 MAX_LIMIT = 32000
+log = logging.getLogger(__name__)
 
 
 def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[str, Any]:
@@ -51,11 +53,25 @@ def run_ingest(services: Any, payload: dict[str, Any], progress: Any) -> dict[st
                 ]
             else:
                 tables = _ingest_converted(kind, source, storage.local_path(stored.key), workdir, progress)
-        written = []
-        for name, parquet, fields, rows, report in tables:
-            target = f"datastore/{resource_id}/{new_id()}.parquet"
-            storage.put_file(target, parquet)
-            written.append(NewTable(name, target, fields, rows, report))
+        written: list[NewTable] = []
+        try:
+            for name, parquet, fields, rows, report in tables:
+                target = f"datastore/{resource_id}/{new_id()}.parquet"
+                storage.put_file(target, parquet)
+                written.append(NewTable(name, target, fields, rows, report))
+        except BaseException:
+            for table in written:  # a workbook's first sheets must not linger unused
+                storage.delete(table.key)
+            raise
+    except StorageFull as exc:
+        _record_error(services, resource_id, str(exc))
+        raise
+    except OSError as exc:
+        if exc.errno not in FULL:
+            raise
+        full = StorageFull(None, None)  # the ingest's own work folder: its disk is full
+        _record_error(services, resource_id, str(full))
+        raise full from exc
     except IngestError as exc:
         _record_error(services, resource_id, str(exc))
         raise
@@ -150,16 +166,14 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
         text = [f["id"] for f in fields if f["type"] == "text"]
         masked = set((table.personal_data or {}).get("masked", {}))  # hashes can look like IDs by chance
     storage = services.catalog.storage
-    path = storage.local_path(key)
-    if path is None:
-        return {"postings": 0}
+    path = storage.duckdb_path(key)
     workdir = new_workdir()
     target, postings = None, 0
     try:
         # Sorting ten million rows' postings needs more room than an ingest; order comes from ORDER BY.
-        con = duckdb.connect(
-            config={"memory_limit": "1GB", "temp_directory": str(workdir / "spill"), "threads": 2,
-                    "preserve_insertion_order": False}
+        con = engine.connect(
+            storage, memory_limit="1GB", temp_directory=str(workdir / "spill"), threads=2,
+            preserve_insertion_order=False,
         )  # fmt: skip
         try:
             if text:
@@ -172,7 +186,11 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
                     positional,
                 )
                 target = f"datastore/{resource_id}/{new_id()}.postings.parquet"
-                storage.put_file(target, workdir / "postings.parquet")
+                try:
+                    storage.put_file(target, workdir / "postings.parquet")
+                except StorageFull as exc:  # q scans the table instead; the scan below must still run
+                    log.warning("table %s has no q index: %s", payload["table_id"], exc)
+                    target, postings = None, 0
             progress(0.85, "looking for personal data")
             findings = pii.scan_table(
                 con, engine.table_source(path, positional), [c for c in text if c not in masked]
@@ -182,7 +200,7 @@ def run_index(services: Any, payload: dict[str, Any], progress: Any) -> dict[str
     finally:
         remove_workdir(workdir)
     progress(0.95, "counting values")
-    counts = value_counts(path, [f for f in fields if f["type"] == "text"])
+    counts = value_counts(path, [f for f in fields if f["type"] == "text"], storage)
     with transaction(services.sessions) as session:
         table = session.get(DatastoreTable, payload["table_id"])
         if table is not None and table.parquet_key == key:
@@ -340,10 +358,7 @@ def readable_table(session: Session, actor: Actor, ref: Any, storage: Any) -> tu
         raise NotFound("This resource has no DataStore table (yet)")
     if not awaiting_scan_allowed(actor, ds, table):
         raise NotFound("This table is being checked for personal data; it will be available shortly")
-    path = storage.local_path(table.parquet_key)
-    if path is None:
-        raise ValidationError.one("resource_id", "DataStore tables on remote storage are not supported yet")
-    return table, path
+    return table, storage.duckdb_path(table.parquet_key)
 
 
 def awaiting_scan_allowed(actor: Actor, dataset: Any, table: DatastoreTable) -> bool:
@@ -369,7 +384,7 @@ def file_withheld(session: Session, resource_id: str) -> bool:
 
 def index_path(table: DatastoreTable, storage: Any) -> str | None:
     """The table's q index file, once its index job has built it."""
-    return storage.local_path(table.index_key) if table.index_key else None
+    return storage.duckdb_path(table.index_key) if table.index_key else None
 
 
 def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
@@ -381,7 +396,7 @@ def search(session: Session, storage: Any, actor: Actor, params: dict[str, Any])
     limit = _int(params, "limit", 100, 0, MAX_LIMIT)
     offset = _int(params, "offset", 0, 0, 2**31 - 1)
     include_total = str(params.get("include_total", "true")).lower() != "false"
-    con = engine.cursor()
+    con = engine.cursor(storage)
     try:
         match = None
         if index and params.get("q") and not (query.filters or query.order or query.distinct):

@@ -77,7 +77,7 @@ def _tables(
                 table = None
             if dataset.private:
                 restricted.append(name)
-        path = storage.local_path(table.parquet_key) if table and table.parquet_key else None
+        path = storage.duckdb_path(table.parquet_key) if table and table.parquet_key else None
         if path is None:
             raise ValidationError.one("sql", f'Table "{name}" is not a DataStore resource you can read')
         out[name] = (path, bool(table and table.positional_ids))
@@ -98,10 +98,12 @@ _sandboxes: OrderedDict[tuple[tuple[str, tuple[str, bool]], ...], duckdb.DuckDBP
 SANDBOXES = 16
 
 
-def _sandbox(tables: dict[str, tuple[str, bool]]) -> duckdb.DuckDBPyConnection:
+def _sandbox(tables: dict[str, tuple[str, bool]], storage: Any) -> duckdb.DuckDBPyConnection:
     """A locked DuckDB database whose only readable files are these tables' Parquet, with a view per
-    table. Opening one costs ~10 ms, so the last few are kept (keyed by exactly which files they may
-    read: a re-ingested table has a new file, so a new sandbox); each query gets its own cursor."""
+    table. On object storage the files are s3:// URLs read through the storage's fsspec filesystem, and
+    allowed_paths holds the same: any other URL, bucket, glob or local file is refused. Opening one
+    costs ~10 ms, so the last few are kept (keyed by exactly which files they may read: a re-ingested
+    table has a new file, so a new sandbox); each query gets its own cursor."""
     key = tuple(sorted(tables.items()))
     with _sandbox_lock:
         if key in _sandboxes:
@@ -111,6 +113,7 @@ def _sandbox(tables: dict[str, tuple[str, bool]]) -> duckdb.DuckDBPyConnection:
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                     "memory_limit": "1GB", "threads": 2}
         )  # fmt: skip
+        storage.attach(db)  # object storage: the views read s3:// URLs through its filesystem
         if tables:
             paths = ", ".join(literal(p) for p, _ in tables.values())
             db.execute(f"SET allowed_paths = [{paths}]")
@@ -136,7 +139,7 @@ def search_sql(
         tables = _tables(parser, session, storage, actor, query)
     finally:
         parser.close()
-    con = _sandbox(tables).cursor()
+    con = _sandbox(tables, storage).cursor()
     timer = threading.Timer(timeout, con.interrupt)
     try:
         timer.start()

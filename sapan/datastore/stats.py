@@ -15,13 +15,18 @@ SAMPLE = 10_000
 MAX_VALUES = 1_000  # more distinct values than this: not a category, no counts kept
 
 
-def value_counts(parquet: str, fields: list[dict[str, str]]) -> dict[str, dict[str, int]]:
-    """{column: {value: rows}} for the text columns with at most MAX_VALUES distinct values."""
+def value_counts(
+    parquet: str, fields: list[dict[str, str]], storage: Any = None
+) -> dict[str, dict[str, int]]:
+    """{column: {value: rows}} for the text columns with at most MAX_VALUES distinct values (the file read
+    through `storage` when it is not a local path)."""
     text = [f["id"] for f in fields if f["type"] == "text"]
     if not text:
         return {}
     source = f"read_parquet({literal(parquet)})"
     con = duckdb.connect(config={"threads": 2, "memory_limit": "256MB"})
+    if storage is not None:
+        storage.attach(con)
     try:
         sampled = con.execute(
             "SELECT "

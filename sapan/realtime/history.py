@@ -52,20 +52,6 @@ def recent_rows(session: Session, resource_id: str, *where: Any) -> pa.Table:
 
 
 @contextmanager
-def _local(storage: Storage, key: str) -> Iterator[str]:
-    """A path DuckDB can read: the file itself in a local folder, else a temporary copy."""
-    path = storage.local_path(key)
-    if path is not None:
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(suffix=".parquet") as copy:
-        with storage.open_read(key) as source:
-            copy.write(source.read())
-        copy.flush()
-        yield copy.name
-
-
-@contextmanager
 def source(
     storage: Storage,
     feed: Feed,
@@ -84,29 +70,19 @@ def source(
         and (last_day is None or day <= last_day.isoformat())
         and (after_seq is None or info["max_seq"] > after_seq)
     ]  # fmt: skip
-    cur = engine.cursor()
+    cur = engine.cursor(storage)
     name = f"recent_{new_id().replace('-', '')}"
     cur.register(name, recent)
     try:
-        with _all_local(storage, keys) as paths:
-            parts = [f"SELECT * FROM {name}"]
-            if paths:
-                files = ", ".join(engine.literal(p) for p in paths)
-                parts.append(f"SELECT {', '.join(COLUMNS)} FROM read_parquet([{files}])")
-            union = " UNION ALL ".join(parts)
-            yield cur, f"(SELECT * FROM ({union}) QUALIFY row_number() OVER (PARTITION BY seq) = 1)"
+        parts = [f"SELECT * FROM {name}"]
+        if keys:  # read where they lie: a local path, or s3:// through the storage's filesystem
+            files = ", ".join(engine.literal(storage.duckdb_path(k)) for k in keys)
+            parts.append(f"SELECT {', '.join(COLUMNS)} FROM read_parquet([{files}])")
+        union = " UNION ALL ".join(parts)
+        yield cur, f"(SELECT * FROM ({union}) QUALIFY row_number() OVER (PARTITION BY seq) = 1)"
     finally:
         cur.unregister(name)
         cur.close()
-
-
-@contextmanager
-def _all_local(storage: Storage, keys: list[str]) -> Iterator[list[str]]:
-    if not keys:
-        yield []
-        return
-    with _local(storage, keys[0]) as first, _all_local(storage, keys[1:]) as rest:
-        yield [first, *rest]
 
 
 def compacted_keys(
@@ -193,7 +169,7 @@ def compact(services: Any, resource_id: str, retention_days: int) -> dict[str, A
 def _write_days(
     storage: Storage, feed: Feed, recent: pa.Table, keep_from: str, days: dict[str, Any]
 ) -> list[str]:
-    cur = engine.cursor()
+    cur = engine.cursor(storage)
     try:
         cur.register("recent", recent)
         touched = [
@@ -205,16 +181,14 @@ def _write_days(
             parts = [f"SELECT * FROM recent WHERE CAST(observed_at AS DATE) = DATE {engine.literal(day)}"]
             with tempfile.TemporaryDirectory() as tmp:
                 old = days.get(day)
-                with _all_local(storage, [old["key"]] if old else []) as paths:
-                    if paths:
-                        parts.append(
-                            f"SELECT {', '.join(COLUMNS)} FROM read_parquet({engine.literal(paths[0])})"
-                        )
-                    out = Path(tmp) / "day.parquet"
-                    cur.execute(
-                        f"COPY (SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY observed_at, seq) "
-                        f"TO {engine.literal(str(out))} (FORMAT parquet, COMPRESSION zstd)"
-                    )
+                if old:
+                    path = engine.literal(storage.duckdb_path(old["key"]))
+                    parts.append(f"SELECT {', '.join(COLUMNS)} FROM read_parquet({path})")
+                out = Path(tmp) / "day.parquet"
+                cur.execute(
+                    f"COPY (SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY observed_at, seq) "
+                    f"TO {engine.literal(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+                )
                 stats = cur.execute(
                     f"SELECT count(*), min(seq), max(seq) FROM read_parquet({engine.literal(str(out))})"
                 ).fetchone()

@@ -19,7 +19,7 @@ from sapan.api.envelope import failure, help_url
 from sapan.catalog import datasets, resources
 from sapan.datastore import service as datastore
 from sapan.db import transaction
-from sapan.errors import NotAuthorized, NotFound, PayloadTooLarge, ValidationError
+from sapan.errors import NotAuthorized, NotFound, PayloadTooLarge, StorageFull, ValidationError
 from sapan.services import Services
 from sapan.web import csrf, forms, i18n
 from sapan.web.auth import login_required
@@ -105,6 +105,10 @@ async def upload(request: Request, name: str) -> Response:
             return ds
         context = upload_context(services, ds, {**values, **profile_values}, exc.errors)
         return render(request, "upload.html", context, status_code=400)
+    except StorageFull as exc:  # nothing was kept: the publisher can retry once the operator adds room
+        if wants_json:
+            return JSONResponse({"errors": [str(exc)]}, status_code=507)
+        return error_page(request, 507, str(exc))
     except NotFound:
         return error_page(request, 404)
     except NotAuthorized as exc:

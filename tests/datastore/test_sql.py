@@ -88,7 +88,7 @@ def test_other_resources_parquet_files_stay_closed(
 
     with transaction(services.sessions) as session:
         key = session.get(DatastoreTable, tables["private"]).parquet_key  # type: ignore[union-attr]
-    path = services.catalog.storage.local_path(key)
+    path = services.catalog.storage.duckdb_path(key)  # a local path, or s3:// on object storage
     sql = f"SELECT count(*) FROM \"{tables['public']}\" UNION ALL SELECT count(*) FROM read_parquet('{path}')"
     assert "Permission" in api.error("datastore_search_sql", sql=sql)["sql"][0]
 
