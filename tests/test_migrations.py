@@ -98,7 +98,7 @@ def test_each_migration_keeps_the_previous_code_working(empty_url: str) -> None:
                 problems.append(f"{revision} drops {table}.{name}")
             for name in after[table].keys() - columns.keys():
                 column = after[table][name]
-                defaulted = column.get("default") is not None or column.get("autoincrement")
+                defaulted = column.get("default") is not None or column.get("autoincrement") is True
                 if not column["nullable"] and not defaulted:
                     problems.append(f"{revision} adds {table}.{name} NOT NULL without a server default")
         before = after
