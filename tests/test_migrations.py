@@ -53,3 +53,53 @@ def test_tables_from_before_sheets_keep_serving(empty_url: str) -> None:
     finally:
         engine.dispose()
     assert tuple(row) == ("r1", "r1", 1, "", "datastore/r1/a.parquet", 75)
+
+
+def _columns(url: str) -> dict[str, dict[str, dict[str, object]]]:
+    from sqlalchemy import inspect
+
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        return {t: {c["name"]: c for c in inspector.get_columns(t)} for t in inspector.get_table_names()}
+    finally:
+        engine.dispose()
+
+
+# Migrations written before the first release, when no older code ran against the schema.
+BEFORE_RELEASE = {"0004"}
+
+
+def test_each_migration_keeps_the_previous_code_working(empty_url: str) -> None:
+    """docs/deploy.md's zero-downtime order migrates first and rolls the processes after, so the old
+    code runs on the new schema for a while: a migration may add tables and columns, but not drop or
+    rename one, and a column it adds to an existing table must take a default (old code's INSERTs
+    don't name it)."""
+    from alembic.script import ScriptDirectory
+
+    from sapan.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(empty_url))
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    upgrade(empty_url, revisions[0])
+    before = _columns(empty_url)
+    problems = []
+    for revision in revisions[1:]:
+        upgrade(empty_url, revision)
+        after = _columns(empty_url)
+        if revision in BEFORE_RELEASE:
+            before = after
+            continue
+        for table, columns in before.items():
+            if table not in after:
+                problems.append(f"{revision} drops table {table}")
+                continue
+            for name in columns.keys() - after[table].keys():
+                problems.append(f"{revision} drops {table}.{name}")
+            for name in after[table].keys() - columns.keys():
+                column = after[table][name]
+                defaulted = column.get("default") is not None or column.get("autoincrement") is True
+                if not column["nullable"] and not defaulted:
+                    problems.append(f"{revision} adds {table}.{name} NOT NULL without a server default")
+        before = after
+    assert problems == []
