@@ -11,7 +11,8 @@ FROM python:3.11-slim-bookworm
 # curl for the health checks; a user without a shell or a home of its own data.
 RUN apt-get update && apt-get install -y --no-install-recommends curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /var/lib/sapan --create-home sapan
+    && useradd --system --uid 10001 --home-dir /var/lib/sapan --create-home sapan \
+    && mkdir -p /run/sapan-metrics && chown sapan /run/sapan-metrics
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 USER sapan

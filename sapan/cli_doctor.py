@@ -179,7 +179,7 @@ def _storage(settings: Settings) -> Check:
     url = settings.resolved_storage_url
 
     def probe() -> None:
-        store = Storage(url)
+        store = Storage.of(settings)
         key = f".sapan-doctor/{uuid.uuid4().hex}"
         try:
             store.write(key, io.BytesIO(b"sapan doctor probe"), 1024)

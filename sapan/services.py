@@ -36,9 +36,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     engine = make_engine(url)
     catalog = CatalogConfig(
         profile=load_profile(settings.dataset_profile),
-        storage=Storage(
-            settings.resolved_storage_url, settings.storage_options, settings.storage_quota_bytes
-        ),
+        storage=Storage.of(settings),
         site_url=settings.site_url,
         max_upload_bytes=settings.max_upload_bytes,
         cross_lingual=settings.search_cross_lingual,

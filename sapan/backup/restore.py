@@ -65,7 +65,7 @@ def restore_backup(
             phases["verify"] = time.monotonic() - started
             move_schema_to(url, engine, manifest["revision"])
             phases["schema"] = time.monotonic() - started - sum(phases.values())
-            storage = Storage(settings.resolved_storage_url)
+            storage = Storage.of(settings)
             with _files_undone_on_error(storage) as written, engine.begin() as conn:
                 wipe(conn)
                 load_tables(conn, manifest["tables"], Path(tmp), report)

@@ -65,12 +65,7 @@ def database(engine: Engine, timeout: float) -> Check:
 
 
 def storage(store: Storage) -> Check:
-    def probe() -> None:
-        if not store.fs.exists(store.root):
-            raise FileNotFoundError(f"storage root {store.root} does not exist")
-        store.fs.ls(store.root, detail=False)
-
-    return timed("storage", probe)
+    return timed("storage", store.check)
 
 
 def queue(sessions: sessionmaker[Session]) -> Check:

@@ -31,6 +31,11 @@ class Storage:
     """Keys are relative paths ("resources/<id>/<file>") under one root URL. `options` go to the fsspec
     filesystem (s3fs: key, secret, client_kwargs); `quota_bytes` > 0 caps the bytes kept under the root."""
 
+    @classmethod
+    def of(cls, settings: Any) -> Storage:
+        """The storage these settings name, with its credentials and quota."""
+        return cls(settings.resolved_storage_url, settings.storage_options, settings.storage_quota_bytes)
+
     def __init__(self, url: str, options: dict[str, Any] | None = None, quota_bytes: int = 0) -> None:
         self.fs: Any
         self.fs, self.root = fsspec.core.url_to_fs(url, **(options or {}))
@@ -151,6 +156,14 @@ class Storage:
         self._count(-size)
 
     # -- reading -------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise when storage cannot be reached: its folder, or on object storage its bucket (a prefix
+        there exists only once a file is under it, so a fresh deployment's has none yet)."""
+        where = self.root if self.local else self.root.split("/", 1)[0]
+        if not self.fs.exists(where):
+            raise FileNotFoundError(f"storage root {where} does not exist")
+        self.fs.ls(where, detail=False)
 
     def size(self, key: str) -> int:
         return int(self.fs.size(self._path(key)))

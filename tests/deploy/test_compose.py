@@ -60,7 +60,7 @@ def test_every_command_parses() -> None:
         ctx_command.make_context(command[0], list(args))  # raises on an unknown option or command
 
 
-def compose_environment(s3: S3, database_url: str, port: int) -> dict[str, str]:  # noqa: F811
+def compose_environment(s3: S3, database_url: str, port: int, home: Path) -> dict[str, str]:  # noqa: F811
     """compose.yaml's environment for web and worker, its hosts replaced by this machine's services."""
     env = {k: str(v) for k, v in COMPOSE["x-sapan"]["environment"].items()}
     here = {
@@ -73,8 +73,11 @@ def compose_environment(s3: S3, database_url: str, port: int) -> dict[str, str]:
         "SAPAN_SITE_URL": f"http://127.0.0.1:{port}",
         "SAPAN_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
         "SAPAN_RATE_LIMIT_KEY_PREFIX": f"compose-{uuid.uuid4().hex[:8]}",
+        "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),
+        "SAPAN_HOME": str(home),
     }
-    assert set(here) - {"SAPAN_RATE_LIMIT_KEY_PREFIX"} <= set(env)  # each replaces one of compose's
+    (home / "metrics").mkdir()
+    assert set(here) - {"SAPAN_RATE_LIMIT_KEY_PREFIX", "SAPAN_HOME"} <= set(env)  # each replaces one
     assert env["SAPAN_EMBEDDED_WORKER"] == "false"  # so the worker below is the one that ingests
     return {**os.environ, **env, **here}
 
@@ -94,7 +97,7 @@ def test_the_compose_configuration_serves_an_upload_through_a_worker(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = {**compose_environment(s3, postgres_url, port), "SAPAN_HOME": str(tmp_path)}
+    env = compose_environment(s3, postgres_url, port, tmp_path)
     commands = {c[1]: c for c in sapan_commands()}
     migrate = subprocess.run(sapan(*commands["db"][1:]), env=env, capture_output=True, text=True, timeout=120)
     assert migrate.returncode == 0, migrate.stderr
@@ -109,20 +112,28 @@ def test_the_compose_configuration_serves_an_upload_through_a_worker(
         timeout=120,
     )
     assert user.returncode == 0, user.stderr
-    token = subprocess.run(
-        sapan("token", "create", "admin"), env=env, capture_output=True, text=True, timeout=120
-    ).stdout.strip().split()[-1]
+    token = (
+        subprocess.run(
+            sapan("token", "create", "admin"), env=env, capture_output=True, text=True, timeout=120
+        )
+        .stdout.strip()
+        .split()[-1]
+    )
     serve = [*commands["serve"][1:]]
     serve[serve.index("--port") + 1] = str(port)
     serve[serve.index("--host") + 1] = "127.0.0.1"
     processes = [
-        subprocess.Popen(sapan(*serve), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen(sapan("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        subprocess.Popen(
+            sapan(*serve), env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "web.log").open("w")
+        ),
+        subprocess.Popen(
+            sapan("worker"), env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("w")
+        ),
     ]
     try:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": token}) as http:
-            wait_ready(http)
+            wait_ready(http, tmp_path / "web.log")
             csv = "จังหวัด,จำนวนเตียง\nเชียงใหม่,๑๒\nขอนแก่น,9\n".encode("cp874")
             resource = upload(http, csv)
             assert wait_ingested(http, resource["id"]) == "done"
@@ -143,15 +154,18 @@ def ok(response: httpx.Response) -> Any:
     return response.json()["result"]
 
 
-def wait_ready(http: httpx.Client) -> None:
+def wait_ready(http: httpx.Client, log: Path) -> None:
+    last = ""
     for _ in range(300):
         try:
-            if http.get("/readyz").status_code == 200:
+            answer = http.get("/readyz")
+            if answer.status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
+            last = answer.text
+        except httpx.TransportError as exc:
+            last = repr(exc)
         time.sleep(0.1)
-    raise AssertionError("the web processes did not become ready")
+    raise AssertionError(f"the web processes did not become ready: {last} {log.read_text()[-3000:]}")
 
 
 def upload(http: httpx.Client, csv: bytes) -> dict[str, Any]:
@@ -176,4 +190,3 @@ def wait_ingested(http: httpx.Client, resource_id: str) -> str:
             return state
         time.sleep(0.1)
     raise AssertionError("the worker did not ingest the upload")
-
