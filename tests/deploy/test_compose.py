@@ -22,6 +22,7 @@ import yaml
 
 from sapan.cli import app
 from sapan.config import Settings
+from tests.api.test_rate_limits import redis_prefix  # noqa: F401 - Redis on 127.0.0.1 (required in CI)
 from tests.conftest import fresh_database_url
 from tests.servers import free_port
 from tests.storage.conftest import S3, s3  # noqa: F401 - the moto server fixture
@@ -60,7 +61,13 @@ def test_every_command_parses() -> None:
         ctx_command.make_context(command[0], list(args))  # raises on an unknown option or command
 
 
-def compose_environment(s3: S3, database_url: str, port: int, home: Path) -> dict[str, str]:  # noqa: F811
+def compose_environment(
+    s3: S3,  # noqa: F811
+    database_url: str,
+    port: int,
+    home: Path,
+    redis_prefix: str,  # noqa: F811
+) -> dict[str, str]:
     """compose.yaml's environment for web and worker, its hosts replaced by this machine's services."""
     env = {k: str(v) for k, v in COMPOSE["x-sapan"]["environment"].items()}
     here = {
@@ -72,7 +79,7 @@ def compose_environment(s3: S3, database_url: str, port: int, home: Path) -> dic
         "SAPAN_SECRET_KEY": uuid.uuid4().hex * 2,
         "SAPAN_SITE_URL": f"http://127.0.0.1:{port}",
         "SAPAN_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
-        "SAPAN_RATE_LIMIT_KEY_PREFIX": f"compose-{uuid.uuid4().hex[:8]}",
+        "SAPAN_RATE_LIMIT_KEY_PREFIX": redis_prefix,
         "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),
         "SAPAN_HOME": str(home),
     }
@@ -95,9 +102,10 @@ def test_the_compose_configuration_serves_an_upload_through_a_worker(
     s3: S3,  # noqa: F811
     postgres_url: str,
     tmp_path: Path,
+    redis_prefix: str,  # noqa: F811
 ) -> None:
     port = free_port()
-    env = compose_environment(s3, postgres_url, port, tmp_path)
+    env = compose_environment(s3, postgres_url, port, tmp_path, redis_prefix)
     commands = {c[1]: c for c in sapan_commands()}
     migrate = subprocess.run(sapan(*commands["db"][1:]), env=env, capture_output=True, text=True, timeout=120)
     assert migrate.returncode == 0, migrate.stderr

@@ -49,7 +49,9 @@ def s3() -> Iterator[S3]:
     endpoint = f"http://127.0.0.1:{port}"
     try:
         client = {"endpoint_url": endpoint}
-        s3fs.S3FileSystem(key="sapan-test", secret="sapan-test-secret", client_kwargs=client).mkdir(BUCKET)
+        fs = s3fs.S3FileSystem(key="sapan-test", secret="sapan-test-secret", client_kwargs=client)
+        if not fs.exists(BUCKET):  # moto's servers in one process share their buckets
+            fs.mkdir(BUCKET)
         yield S3(endpoint, BUCKET)
     finally:
         server.stop()
