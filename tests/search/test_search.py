@@ -189,3 +189,18 @@ def test_rows_and_start_bounds(api: Api, catalogue: str) -> None:
     assert "start" in api.error("package_search", start=-5)
     assert api.ok("package_search", rows=1000)["count"] == 7
     assert api.ok("package_search", start=10**6)["results"] == []
+
+
+def test_the_relaxed_search_leaves_out_words_too_common_to_tell() -> None:
+    from sapan.search.engine import _relaxed
+    from sapan.thai.analysis import QueryTerm
+
+    terms = [QueryTerm([w]) for w in ("คน", "งาน", "ไทย", "ไป", "ทำงาน", "ต่าง", "ประเทศ", "แรงงานต่างด้าว")]
+    df = {"คน": 30_000, "งาน": 25_000, "ไทย": 40_000, "ไป": 12_000, "ทำงาน": 900, "ต่าง": 9_000,
+          "ประเทศ": 20_000, "แรงงานต่างด้าว": 300}  # fmt: skip
+    kept = [t.forms[0] for t in _relaxed(terms, df, 100_000)]
+    assert kept == ["ทำงาน", "แรงงานต่างด้าว"]
+    # A small catalogue: every word is in one dataset in twenty, none is left out.
+    assert len(_relaxed(terms, {w: 40 for w in df}, 300)) == len(terms)
+    # All of them common: the rarest one still searches.
+    assert [t.forms[0] for t in _relaxed(terms[:3], df, 100_000)] == ["งาน"]
