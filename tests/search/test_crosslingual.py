@@ -109,3 +109,34 @@ def test_translation_can_be_left_out(api: Api, sysadmin: str, org: dict[str, Any
     api.ok("package_create", sysadmin, name="debt", owner_org="nso", **gdc_dataset(title="หนี้สินครัวเรือน"))
     assert api.ok("package_search", q="household debt", translate="false")["also_searched"] == []
     assert api.ok("package_search", q="household debt", translate="false")["count"] == 0
+
+
+def test_the_translations_best_matches_are_the_best_visible_ones(
+    api: Api, sysadmin: str, org: dict[str, Any], services: Any
+) -> None:
+    # The translated query tests visibility on its best candidates (on SQLite after ranking them):
+    # a hidden dataset that ranks first neither shows nor takes the place of a visible one.
+    from sapan.db import transaction
+    from sapan.search.engine import Visibility, best_matches
+    from sapan.search.query import parse_q, parse_sort
+
+    made = {
+        name: api.ok(
+            "package_create", sysadmin, name=name, owner_org="nso", private=private,
+            **gdc_dataset(title=title, notes="-"),
+        )["id"]
+        for name, title, private in [
+            ("secret", "หนี้สินครัวเรือน", True),  # the best match: the title is the query
+            ("gone", "หนี้สินครัวเรือน 2556", False),
+            ("shown", "หนี้สินครัวเรือน จำแนกตามภาคและจังหวัด พ.ศ. 2557", False),
+            ("other", "ผลผลิตข้าวนาปี", False),
+        ]
+    }  # fmt: skip
+    api.ok("package_delete", sysadmin, id="gone")
+    plan = parse_q("หนี้สินครัวเรือน", set())
+    plan.columns, plan.sort = ("title", "title_parts"), parse_sort("score desc", True)
+    with transaction(services.sessions) as session:
+        assert best_matches(session, plan, Visibility(), 1, True) == [made["shown"]]
+        assert best_matches(session, plan, Visibility(), 20, True) == [made["shown"]]
+        everything = best_matches(session, plan, Visibility(all_private=True), 20, True)
+        assert everything == [made["secret"], made["shown"]]
