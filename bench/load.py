@@ -159,7 +159,10 @@ async def client_loop(
 ) -> list[tuple[str, float, int]]:
     kinds, weights = list(MIX), list(MIX.values())
     out: list[tuple[str, float, int]] = []
+    failures: dict[str, int] = plan["failures"]
     auth = {"Authorization": plan["token"]}
+    if plan["think"] > 0:  # people arrive spread out, not all 200 in the same millisecond
+        await asyncio.sleep(rng.uniform(0, plan["think"]))
     while time.monotonic() < deadline:
         kind = rng.choices(kinds, weights)[0]
         if kind == "search":
@@ -200,8 +203,9 @@ async def client_loop(
             response = await http.send(request)
             await response.aread()
             status = response.status_code
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             status = 0  # a refused or dropped connection counts as an error
+            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
         out.append((kind, (time.perf_counter() - started) * 1000, status))
         if plan["think"] > 0:
             await asyncio.sleep(rng.expovariate(1 / plan["think"]))
@@ -211,12 +215,15 @@ async def client_loop(
 async def client_process_async(plan: dict[str, Any], clients: int, seed: int) -> list[tuple[str, float, int]]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     deadline = time.monotonic() + plan["seconds"]
+    plan = {**plan, "failures": {}}  # connection errors by kind, printed for the report
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         loops = [
             client_loop(http, plan["base"], plan, random.Random(seed * 1000 + i), deadline)
             for i in range(clients)
         ]
         results = await asyncio.gather(*loops)
+    if plan["failures"]:
+        print(f"  client {seed}: connection errors {plan['failures']}", flush=True)
     return [r for rs in results for r in rs]
 
 

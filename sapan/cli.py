@@ -60,6 +60,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web processes (stateless; share the database).")] = 1,
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            help="Seconds an idle client connection stays open. Longer than a balancer's idle timeout "
+            "(60 s on most), so a connection is never closed just as a request is sent on it."
+        ),
+    ] = 75,
 ) -> None:
     """Serve the portal and API. An empty database is migrated first."""
     import uvicorn
@@ -87,6 +94,7 @@ def serve(
         log_config=log_config(settings),  # uvicorn's lines and ours alike, text or JSON
         log_level=settings.log_level,
         access_log=False,  # the app writes its own access lines, with the request id and route
+        timeout_keep_alive=keep_alive,
     )
 
 
