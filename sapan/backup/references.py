@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sapan.datastore.models import table_file_keys
+
 
 @dataclass(frozen=True)
 class FileRef:
@@ -26,9 +28,8 @@ def _resource(row: Mapping[Any, Any]) -> Iterator[FileRef]:
 
 
 def _datastore_table(row: Mapping[Any, Any]) -> Iterator[FileRef]:
-    for key in (row["parquet_key"], row["index_key"], (row.get("personal_data") or {}).get("original_key")):
-        if key:
-            yield FileRef(key)
+    for key in table_file_keys(row["parquet_key"], row["index_key"], row.get("personal_data")):
+        yield FileRef(key)
 
 
 def _realtime_feed(row: Mapping[Any, Any]) -> Iterator[FileRef]:

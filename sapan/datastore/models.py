@@ -24,6 +24,13 @@ def resource_of(table_ref: str) -> str:
     return table_ref.split(":", 1)[0]
 
 
+def table_file_keys(parquet_key: str | None, index_key: str | None, personal_data: Any) -> list[str]:
+    """The storage keys one table row uses: its Parquet, its text index, a masked table's original
+    (the orphan sweep keeps them, a backup copies them)."""
+    original = (personal_data or {}).get("original_key")
+    return [k for k in (parquet_key, index_key, original) if k]
+
+
 class DatastoreTable(Base):
     __tablename__ = "datastore_table"
 

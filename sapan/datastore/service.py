@@ -20,7 +20,7 @@ from sapan.catalog import datasets
 from sapan.catalog import resources as catalog_resources
 from sapan.datastore import engine, formats, textindex
 from sapan.datastore.ingest import ingest_csv, new_workdir, remove_workdir
-from sapan.datastore.models import DatastoreTable, resource_of, table_id
+from sapan.datastore.models import DatastoreTable, resource_of, table_file_keys, table_id
 from sapan.datastore.query import build_query, plain
 from sapan.datastore.reading import IngestError
 from sapan.datastore.stats import counted_total, value_counts
@@ -266,8 +266,7 @@ def table_keys(session: Session, resource_ids: list[str]) -> set[str]:
     original."""
     keys: set[str] = set()
     for table in session.scalars(select(DatastoreTable).where(DatastoreTable.resource_id.in_(resource_ids))):
-        original = (table.personal_data or {}).get("original_key")
-        keys.update(k for k in (table.parquet_key, table.index_key, original) if k)
+        keys.update(table_file_keys(table.parquet_key, table.index_key, table.personal_data))
     return keys
 
 
